@@ -1,0 +1,169 @@
+# quitx — GNU Makefile.  `make check` and `make demo` install what they
+# need first (see `deps`); `make` alone only builds.
+
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR    ?= $(PREFIX)/share/man
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+DESTDIR   ?=
+
+CC        ?= cc
+FUZZ_CC   ?= clang
+PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd
+
+# Debian packages: to build, and in addition to test (clang and its
+# runtime for the fuzz targets, perl for prove).
+DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
+             libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev tzdata
+DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl
+
+WARN       = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wformat-truncation \
+             -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+             -Wwrite-strings -Wvla -Wundef -Wcast-align -Wnull-dereference \
+             -Wno-overlength-strings
+OPT       ?= -O2 -g
+# The build directory holds everything generated; a variant (sanitizer)
+# gets its own so objects never mix.
+B         ?= build
+XCFLAGS   ?=
+XLDFLAGS  ?=
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DQUITX_VERSION='"$(VERSION)"' \
+             -DQUITX_SYSCONFDIR='"$(SYSCONFDIR)"'
+CFLAGS    ?= $(OPT)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS     = $(PKG_LIBS)
+
+LIB_SRC    = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ    = $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+TEST_SRC   = $(wildcard tests/test-*.c)
+TEST_BIN   = $(TEST_SRC:tests/%.c=$(B)/tests/%)
+FUZZ_SRC   = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+# quick regression pass over each fuzz target's seeds (longer: make fuzz)
+FUZZ_RUNS ?= 20000
+
+.PHONY: all check check-unit check-asan check-fuzz check-src fuzz demo bench \
+        install clean deps pkgconfig-ok
+
+all: $(B)/quitx
+
+pkgconfig-ok:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "quitx: missing libraries for: $(PKGS)"; \
+	  echo "quitx: run 'make deps' (Debian) or install their -dev packages"; \
+	  exit 1; }
+
+$(B)/obj/%.o: src/%.c | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libquitx.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/quitx: $(B)/obj/main.o $(B)/libquitx.a
+	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%.o: tests/%.c | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/test-%: $(B)/tests/test-%.o $(B)/tests/testutil.o $(B)/libquitx.a
+	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# deps: install the Debian packages that are missing (as root or with
+# sudo), or print the exact command and stop.
+deps:
+	@missing=""; \
+	if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "quitx: not a Debian system; install the equivalents of:"; \
+	  echo "  $(DEB_BUILD) $(DEB_CHECK)"; exit 0; fi; \
+	for p in $(DEB_BUILD) $(DEB_CHECK); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "quitx: installing:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "quitx: missing packages; run as root:"; \
+	  echo "  apt-get update && apt-get install -y$$missing"; exit 1; fi; \
+	$$SUDO apt-get update -q >/dev/null && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q$$missing >/dev/null \
+	  || { echo "quitx: apt-get failed; run: apt-get install -y$$missing"; exit 1; }
+
+# check: every test, plain and under ASan+UBSan, the fuzz targets over
+# their seeds, and the source rules.  WERROR: zero warnings is the rule.
+check: deps
+	@$(MAKE) --no-print-directory check-src
+	@$(MAKE) --no-print-directory XCFLAGS=-Werror check-unit
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-fuzz
+
+check-unit: $(B)/quitx $(TEST_BIN)
+	QUITX_BIN=$(abspath $(B)/quitx) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  prove --merge -f $(TEST_BIN)
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g" \
+	  XCFLAGS="-Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  XLDFLAGS="-fsanitize=address,undefined" check-unit
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+check-fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  name=$${f##*/}; seeds=tests/fuzz/corpus/$${name#fuzz-}; \
+	  work=build/fuzz/corpus-$${name#fuzz-}; mkdir -p $$work; \
+	  echo "fuzz: $$name ($(FUZZ_RUNS) runs over $$seeds)"; \
+	  $$f -runs=$(FUZZ_RUNS) -max_len=4096 $$work $$seeds \
+	    >build/fuzz/$$name.log 2>&1 \
+	    || { tail -n 40 build/fuzz/$$name.log; exit 1; }; \
+	done
+
+# fuzz: a longer run of each target (FUZZ_TIME seconds each)
+FUZZ_TIME ?= 60
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  name=$${f##*/}; seeds=tests/fuzz/corpus/$${name#fuzz-}; \
+	  work=build/fuzz/corpus-$${name#fuzz-}; mkdir -p $$work; \
+	  $$f -max_total_time=$(FUZZ_TIME) $$work $$seeds || exit 1; \
+	done
+
+# check-src: no unbounded string functions on outside data anywhere.
+check-src:
+	@if grep -nE '\<(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
+	    src/*.c src/*.h include/quitx/*.h tests/*.c tests/fuzz/*.c; then \
+	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
+	  exit 1; fi
+
+demo: deps $(B)/quitx
+	@sh tests/demo.sh $(abspath $(B)/quitx)
+
+bench: deps $(B)/quitx
+	@echo "bench: no benchmarks yet (they come with the connectors and ingest)"
+
+install: $(B)/quitx
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/quitx \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(B)/quitx $(DESTDIR)$(BINDIR)/quitx
+	install -m 644 conf/quitx.conf.example $(DESTDIR)$(SYSCONFDIR)/quitx/quitx.conf.example
+	install -m 644 src/quitx.1 $(DESTDIR)$(MANDIR)/man1/quitx.1
+	install -m 644 src/quitx.conf.5 $(DESTDIR)$(MANDIR)/man5/quitx.conf.5
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  systemd/quitx.service > $(DESTDIR)$(UNITDIR)/quitx.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/quitx.service
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d)

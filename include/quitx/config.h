@@ -1,0 +1,96 @@
+/*
+ * config: the libconfig file turned into a validated struct config.
+ *
+ * Every key is described once in a table in config.c (type, bounds,
+ * default, check).  Loading never stops at the first problem: each one is
+ * recorded as "FILE:LINE: message" so the team sees them all at once.
+ * A struct config is only handed out when the file had no error.
+ */
+#ifndef QUITX_CONFIG_H
+#define QUITX_CONFIG_H
+
+#include <stddef.h>
+
+#include "quitx/log.h"
+
+enum network {
+	NETWORK_MASTODON,
+	NETWORK_BLUESKY,
+};
+#define NETWORK_COUNT 2
+
+enum lang {
+	LANG_EN,
+	LANG_FR,
+};
+#define LANG_COUNT 2
+
+/* Where an account's secret (token or app password) lives. */
+enum secret_source {
+	SECRET_FILE,		/* token_file or password_file: a path */
+	SECRET_CREDENTIAL,	/* systemd credential name */
+};
+
+struct config_account {
+	enum network		 network;
+	char			*server;	/* https://host[:port], no trailing slash */
+	char			*handle;	/* as configured, without a leading '@' */
+	enum lang		 lang;
+	enum secret_source	 secret_source;
+	char			*secret_ref;	/* path or credential name, never the secret */
+	const char		*secret_key;	/* "token_file", "password_file" or "credential" */
+	int			 line;		/* where the account is defined */
+};
+
+struct config_campaign {
+	int		 year, month, day;	/* the campaign day */
+	int		 hour, minute;		/* start time, local to timezone */
+	char		*timezone;		/* IANA name, e.g. "Europe/Paris" */
+	unsigned	 languages;		/* bit (1 << enum lang) per language */
+};
+
+struct config {
+	char			*path;		/* the file this was read from */
+	char			*store_path;
+	char			*listen_host;	/* numeric IPv4 or IPv6 address */
+	int			 listen_port;
+	enum log_level		 log_level;
+	struct config_campaign	 campaign;
+	struct config_account	*accounts;
+	size_t			 naccounts;
+};
+
+/* Problems found while loading, each already formatted "FILE:LINE: msg". */
+struct config_errors {
+	char	**msgs;
+	size_t	  count;
+};
+
+/*
+ * Read and validate path.  On success returns 0 and sets *out (free it
+ * with config_free).  On any problem returns -1, leaves *out NULL and
+ * appends every problem found to errs (free with config_errors_clear).
+ * Secrets are checked for presence and permissions, never read into the
+ * struct and never quoted in a message.
+ */
+int	config_load(const char *path, struct config **out,
+	    struct config_errors *errs);
+
+/*
+ * The same, from text already in memory (the fuzz target and the unit
+ * tests use it); name is used in messages in place of a file name.
+ * Relative secret paths are resolved against the current directory.
+ */
+int	config_load_string(const char *text, const char *name,
+	    struct config **out, struct config_errors *errs);
+
+void	config_free(struct config *conf);
+void	config_errors_clear(struct config_errors *errs);
+
+const char	*config_network_name(enum network network);
+const char	*config_lang_name(enum lang lang);
+
+/* The default path used when -c is not given. */
+const char	*config_default_path(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * daemon: `quitx run`.  Start, serve, reload on SIGHUP, drain on SIGTERM.
+ *
+ * One thread and one libwebsockets event loop own every descriptor: the
+ * HTTP listener, signals (a signalfd adopted into the loop) and, as the
+ * connectors land, the WebSocket streams and HTTP clients.  Nothing runs
+ * in a signal handler.
+ */
+#ifndef QUITX_DAEMON_H
+#define QUITX_DAEMON_H
+
+#include <time.h>
+
+struct config;
+struct store;
+
+/* What the HTTP endpoint and metrics read about the running daemon. */
+struct daemon_state {
+	const struct config	*conf;
+	struct store		*store;
+	time_t			 started;
+	unsigned long		 reloads;
+	unsigned long		 reload_failures;
+};
+
+/* Run until SIGTERM/SIGINT.  Returns a process exit code (0, 1 or 2). */
+int	daemon_run(const char *config_path);
+
+#endif

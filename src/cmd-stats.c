@@ -1,0 +1,69 @@
+/*
+ * cmd-stats: `quitx stats [-c FILE] [--json]`, the store's counts.
+ */
+#include "quitx/cmd.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "quitx/config.h"
+#include "quitx/stats.h"
+#include "quitx/store.h"
+
+int
+cmd_stats(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*path = config_default_path();
+	struct config		*conf;
+	struct store		*st;
+	struct store_stats	 s;
+	struct stat		 sb;
+	json_t			*j;
+	char			 err[512];
+	int			 ch, json = 0, rc = EXIT_RUNTIME;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		if (ch == 'c')
+			path = optarg;
+		else if (ch == 'j')
+			json = 1;
+		else
+			return cmd_usage("stats");
+	}
+	if (optind != argc)
+		return cmd_usage("stats");
+	if ((conf = cmd_load_config(path)) == NULL)
+		return EXIT_USAGE;
+	if (stat(conf->store_path, &sb) == -1) {
+		fprintf(stderr, "quitx stats: no store at %s yet (quitx run "
+		    "creates it)\n", conf->store_path);
+		goto out;
+	}
+	if (store_open(conf->store_path, &st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "quitx stats: %s\n", err);
+		goto out;
+	}
+	if (store_stats_get(st, &s) == -1) {
+		fprintf(stderr, "quitx stats: cannot read %s: %s\n",
+		    conf->store_path, store_errmsg(st));
+	} else if (json) {
+		j = stats_json(&s);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(j);
+		rc = EXIT_OK;
+	} else {
+		stats_print(stdout, conf->store_path, &s);
+		rc = EXIT_OK;
+	}
+	store_close(st);
+out:
+	config_free(conf);
+	return rc;
+}

@@ -1,0 +1,272 @@
+/*
+ * daemon: the lifecycle of `quitx run`.
+ *
+ * Signals are blocked and read from a signalfd that the libwebsockets
+ * loop watches like any other descriptor, so SIGHUP and SIGTERM are
+ * handled between two events, never in the middle of a transaction.
+ */
+#define LOG_TAG "daemon"
+#include "quitx/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+#include <systemd/sd-daemon.h>
+
+#include "quitx/cmd.h"
+#include "quitx/config.h"
+#include "quitx/httpd.h"
+#include "quitx/log.h"
+#include "quitx/store.h"
+
+struct daemon {
+	struct daemon_state	 state;		/* first: the lws context user */
+	struct config		*conf;
+	char			*config_path;
+	struct lws_context	*lws;
+	struct lws_vhost	*vhost;
+	lws_sorted_usec_list_t	 watchdog;
+	uint64_t		 watchdog_usec;
+	int			 sigfd;
+	int			 stopping;
+};
+
+static struct daemon	*the_daemon;
+
+static void
+notify_status(struct daemon *d, const char *what)
+{
+	sd_notifyf(0, "STATUS=%s; %zu bot accounts; /healthz on %s:%d", what,
+	    d->conf->naccounts, d->conf->listen_host, d->conf->listen_port);
+}
+
+/*
+ * SIGHUP: parse the file into a fresh struct and swap it in only if it
+ * is valid; the running config stays otherwise.
+ */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*conf;
+	size_t			 i;
+
+	sd_notify(0, "RELOADING=1");
+	log_info("reloading %s", d->config_path);
+	if (config_load(d->config_path, &conf, &errs) == -1) {
+		for (i = 0; i < errs.count; i++)
+			log_warnx("%s", errs.msgs[i]);
+		log_warnx("reload refused: keeping the running configuration");
+		config_errors_clear(&errs);
+		d->state.reload_failures++;
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (strcmp(conf->store_path, d->conf->store_path) != 0)
+		log_warnx("'store' changed: takes effect after a restart");
+	if (strcmp(conf->listen_host, d->conf->listen_host) != 0 ||
+	    conf->listen_port != d->conf->listen_port)
+		log_warnx("'listen' changed: takes effect after a restart");
+	if (store_bot_accounts_sync(d->state.store, conf) == -1) {
+		log_warnx("reload refused: cannot record the bot accounts");
+		config_free(conf);
+		d->state.reload_failures++;
+		sd_notify(0, "READY=1");
+		return;
+	}
+	/* keep the running store path and listener: see warnings above */
+	free(conf->store_path);
+	conf->store_path = strdup(d->conf->store_path);
+	free(conf->listen_host);
+	conf->listen_host = strdup(d->conf->listen_host);
+	conf->listen_port = d->conf->listen_port;
+	if (conf->store_path == NULL || conf->listen_host == NULL)
+		fatal("reload");
+	config_free(d->conf);
+	d->conf = conf;
+	d->state.conf = conf;
+	d->state.reloads++;
+	log_set_level(conf->log_level);
+	log_info("configuration reloaded: %zu bot accounts", conf->naccounts);
+	notify_status(d, "running");
+	sd_notify(0, "READY=1");
+}
+
+static void
+daemon_on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo	si;
+	ssize_t			n;
+
+	while ((n = read(d->sigfd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			daemon_reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			if (!d->stopping)
+				log_info("%s: draining and stopping",
+				    strsignal((int)si.ssi_signo));
+			d->stopping = 1;
+			sd_notify(0, "STOPPING=1");
+			break;
+		}
+	}
+	if (n == -1 && errno != EAGAIN)
+		log_warn("signalfd read");
+}
+
+static int
+signal_callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len)
+{
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE) {
+		daemon_on_signal(lws_context_user(lws_get_context(wsi)));
+		if (the_daemon->stopping)
+			lws_cancel_service(lws_get_context(wsi));
+	}
+	return 0;
+}
+
+static void
+watchdog_ping(lws_sorted_usec_list_t *sul)
+{
+	struct daemon	*d = lws_container_of(sul, struct daemon, watchdog);
+
+	sd_notify(0, "WATCHDOG=1");
+	lws_sul_schedule(d->lws, 0, &d->watchdog, watchdog_ping,
+	    (lws_usec_t)(d->watchdog_usec / 2));
+}
+
+static const struct lws_protocols signal_protocol = {
+	"quitx-signal", signal_callback, 0, 0, 0, NULL, 0,
+};
+
+static struct lws_protocols protocols[3];
+
+/* Block the signals we handle and read them from a descriptor instead. */
+static int
+signals_setup(struct daemon *d)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+lws_setup(struct daemon *d)
+{
+	struct lws_context_creation_info	info;
+	lws_sock_file_fd_type			fd;
+
+	protocols[0] = httpd_protocol;
+	protocols[1] = signal_protocol;
+	memset(&protocols[2], 0, sizeof(protocols[2]));
+
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.user = &d->state;
+	info.uid = -1;
+	info.gid = -1;
+	if ((d->lws = lws_create_context(&info)) == NULL) {
+		log_warnx("cannot create the event loop");
+		return -1;
+	}
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "quitx";
+	info.iface = d->conf->listen_host;
+	info.port = d->conf->listen_port;
+	info.protocols = protocols;
+	if (strchr(d->conf->listen_host, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	if ((d->vhost = lws_create_vhost(d->lws, &info)) == NULL) {
+		log_warnx("cannot listen on %s port %d (in use, or not an "
+		    "address of this machine?)", d->conf->listen_host,
+		    d->conf->listen_port);
+		return -1;
+	}
+	fd.filefd = d->sigfd;
+	if (lws_adopt_descriptor_vhost(d->vhost, LWS_ADOPT_RAW_FILE_DESC, fd,
+	    signal_protocol.name, NULL) == NULL) {
+		log_warnx("cannot watch signals in the event loop");
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_run(const char *config_path)
+{
+	struct daemon	 d;
+	char		 err[512];
+	int		 rc = EXIT_RUNTIME;
+
+	memset(&d, 0, sizeof(d));
+	d.sigfd = -1;
+	d.config_path = (char *)config_path;
+	the_daemon = &d;
+	if ((d.conf = cmd_load_config(config_path)) == NULL)
+		return EXIT_USAGE;
+	log_set_level(d.conf->log_level);
+	log_route_lws();
+	d.state.conf = d.conf;
+	d.state.started = time(NULL);
+
+	if (store_open(d.conf->store_path, &d.state.store, err,
+	    sizeof(err)) == -1) {
+		log_errx("%s", err);
+		goto out;
+	}
+	if (store_bot_accounts_sync(d.state.store, d.conf) == -1)
+		goto out;
+	if (signals_setup(&d) == -1 || lws_setup(&d) == -1)
+		goto out;
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
+		watchdog_ping(&d.watchdog);
+
+	log_info("quitx %s running: %zu bot accounts, store %s, http on "
+	    "%s:%d", QUITX_VERSION, d.conf->naccounts, d.conf->store_path,
+	    d.conf->listen_host, d.conf->listen_port);
+	sd_notify(0, "READY=1");
+	notify_status(&d, "running");
+
+	while (!d.stopping)
+		if (lws_service(d.lws, 0) < 0)
+			break;
+	rc = d.stopping ? EXIT_OK : EXIT_RUNTIME;
+out:
+	if (d.lws != NULL) {
+		lws_sul_cancel(&d.watchdog);
+		lws_context_destroy(d.lws);
+	}
+	if (d.sigfd != -1)
+		close(d.sigfd);
+	store_close(d.state.store);
+	config_free(d.conf);
+	if (rc == EXIT_OK)
+		log_info("stopped");
+	return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * httpd: GET /healthz and GET /metrics on the configured local address.
+ * Bodies are built whole when the request arrives (they are small) and
+ * written from the writeable callback, as libwebsockets requires.
+ */
+#define LOG_TAG "httpd"
+#include "quitx/httpd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "quitx/daemon.h"
+#include "quitx/log.h"
+#include "quitx/metrics.h"
+#include "quitx/store.h"
+#include "quitx/xmalloc.h"
+
+#define HTTPD_CHUNK	4096
+
+struct httpd_pss {
+	char	*body;
+	size_t	 len, off;
+};
+
+size_t
+httpd_pss_size(void)
+{
+	return sizeof(struct httpd_pss);
+}
+
+static void
+pss_clear(struct httpd_pss *pss)
+{
+	free(pss->body);
+	memset(pss, 0, sizeof(*pss));
+}
+
+/* Send the status line and headers, then ask to write the body. */
+static int
+respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
+    const char *type, char *body, size_t len)
+{
+	unsigned char	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
+	unsigned char	*end = buf + sizeof(buf) - 1;
+
+	pss_clear(pss);
+	pss->body = body;
+	pss->len = len;
+	if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
+	    lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"cache-control:",
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int
+handle_request(struct lws *wsi, struct httpd_pss *pss, const char *uri)
+{
+	struct daemon_state	*ds = lws_context_user(lws_get_context(wsi));
+	char			*body;
+	size_t			 len;
+
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0)
+		return respond(wsi, pss, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "text/plain", xstrdup("method not allowed\n"), 19);
+	if (strcmp(uri, "/healthz") == 0) {
+		if (store_ping(ds->store) == 0)
+			return respond(wsi, pss, HTTP_STATUS_OK, "text/plain",
+			    xstrdup("ok\n"), 3);
+		log_warnx("health check: store does not answer: %s",
+		    store_errmsg(ds->store));
+		return respond(wsi, pss, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "text/plain", xstrdup("store unavailable\n"), 18);
+	}
+	if (strcmp(uri, "/metrics") == 0) {
+		if ((body = metrics_render(ds, &len)) == NULL)
+			return respond(wsi, pss,
+			    HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
+			    xstrdup("store unavailable\n"), 18);
+		return respond(wsi, pss, HTTP_STATUS_OK,
+		    "text/plain; version=0.0.4; charset=utf-8", body, len);
+	}
+	return respond(wsi, pss, HTTP_STATUS_NOT_FOUND, "text/plain",
+	    xstrdup("not found\n"), 10);
+}
+
+static int
+write_body(struct lws *wsi, struct httpd_pss *pss)
+{
+	unsigned char	buf[LWS_PRE + HTTPD_CHUNK];
+	size_t		n = pss->len - pss->off;
+	int		final;
+
+	if (n > HTTPD_CHUNK)
+		n = HTTPD_CHUNK;
+	final = pss->off + n == pss->len;
+	memcpy(buf + LWS_PRE, pss->body + pss->off, n);
+	if (lws_write(wsi, buf + LWS_PRE, n, final ? LWS_WRITE_HTTP_FINAL :
+	    LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	pss->off += n;
+	if (!final) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	pss_clear(pss);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+httpd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct httpd_pss	*pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return handle_request(wsi, pss, in);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (pss == NULL || pss->body == NULL)
+			break;
+		return write_body(wsi, pss);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss != NULL)
+			pss_clear(pss);
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols httpd_protocol = {
+	"http", httpd_callback, sizeof(struct httpd_pss), 0, 0, NULL, 0,
+};

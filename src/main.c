@@ -1,0 +1,105 @@
+/*
+ * main: subcommand dispatch, --help and --version.  Nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "quitx/cmd.h"
+#include "quitx/log.h"
+
+static const struct cmd commands[] = {
+	{ "run", cmd_run, "[-c FILE]",
+	  "run the daemon in the foreground (under systemd)",
+	  "Watches the bot accounts, serves GET /healthz and GET /metrics on\n"
+	  "the 'listen' address, reloads the config on SIGHUP (kept only if\n"
+	  "valid) and drains on SIGTERM or SIGINT.  Logs go to stderr.\n" },
+	{ "check-config", cmd_check_config, "[-c FILE]",
+	  "validate the configuration file",
+	  "Prints each problem as FILE:LINE: message and exits 2, or prints\n"
+	  "a summary and exits 0.  Secrets are checked, never printed.\n" },
+	{ "stats", cmd_stats, "[-c FILE] [--json]",
+	  "print counts from the store",
+	  "Bot accounts, members per network, X claims, uploads and edges,\n"
+	  "inbox and outbox by state, scheduled posts.  --json for scripts.\n" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd *
+find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage_all(FILE *out)
+{
+	size_t	i;
+
+	fprintf(out, "usage: quitx [--help] [--version] COMMAND [ARGS]\n\n"
+	    "commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-14s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(out, "  %-14s %s\n", "help", "describe a command");
+	fprintf(out, "\n-c FILE defaults to $QUITX_CONFIG, else "
+	    "/etc/quitx/quitx.conf.\nExit status: 0 ok, 1 runtime failure, "
+	    "2 usage or configuration error.\n");
+}
+
+int
+cmd_usage(const char *name)
+{
+	const struct cmd	*c = find(name);
+
+	fprintf(stderr, "usage: quitx %s %s\n", name, c != NULL ? c->usage : "");
+	return EXIT_USAGE;
+}
+
+static int
+help(const char *name)
+{
+	const struct cmd	*c;
+
+	if (name == NULL) {
+		usage_all(stdout);
+		return EXIT_OK;
+	}
+	if ((c = find(name)) == NULL) {
+		fprintf(stderr, "quitx: unknown command '%s'\n", name);
+		return EXIT_USAGE;
+	}
+	printf("usage: quitx %s %s\n\n%s.\n\n%s", c->name, c->usage,
+	    c->summary, c->help);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd	*c;
+
+	log_init(LOG_LVL_INFO);
+	if (argc < 2) {
+		usage_all(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return help(NULL);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("quitx %s\n", QUITX_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc > 2 ? argv[2] : NULL);
+	if ((c = find(argv[1])) == NULL) {
+		fprintf(stderr, "quitx: unknown command '%s' (see quitx "
+		    "--help)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,28 @@
+/*
+ * store-internal: what the store*.c files share and nothing else sees.
+ */
+#ifndef QUITX_STORE_INTERNAL_H
+#define QUITX_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "quitx/store.h"
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+};
+
+/* Migrations: migrations[i] takes the schema from version i to i + 1. */
+extern const char *const store_migrations[];
+extern const int store_migration_count;
+
+/* Prepare sql; on failure log it and return NULL. */
+sqlite3_stmt	*store_prepare(struct store *st, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0 or -1 (logged). */
+int	store_begin(struct store *st);
+int	store_commit(struct store *st);
+void	store_rollback(struct store *st);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * store-schema: the forward-only migrations, one SQL script per version.
+ *
+ * Never edit a script once released: add the next one.  Each ends by
+ * setting user_version so the script and its version commit together.
+ * Times are Unix seconds (UTC); X account ids are 64-bit integers.
+ */
+#include "store-internal.h"
+
+static const char schema_v1[] =
+/*
+ * The bot accounts of the config.  Rows stay when an account leaves the
+ * config (inbox and outbox rows point at them) but become inactive.
+ */
+"CREATE TABLE bot_account ("
+"  id INTEGER PRIMARY KEY,"
+"  network TEXT NOT NULL CHECK (network IN ('mastodon', 'bluesky')),"
+"  server TEXT NOT NULL,"
+"  handle TEXT NOT NULL COLLATE NOCASE,"
+"  lang TEXT NOT NULL CHECK (lang IN ('en', 'fr')),"
+"  remote_id TEXT,"		/* Mastodon account id or Bluesky DID */
+"  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),"
+"  UNIQUE (network, server, handle)"
+");"
+/*
+ * A member is one network account.  Registering is the consent to be
+ * suggested (registered_at records it); the other consents carry the
+ * time they last changed.
+ */
+"CREATE TABLE member ("
+"  id INTEGER PRIMARY KEY,"
+"  network TEXT NOT NULL CHECK (network IN ('mastodon', 'bluesky')),"
+"  account TEXT NOT NULL,"	/* Mastodon user@host, or Bluesky DID */
+"  handle TEXT,"		/* Bluesky handle, when known */
+"  lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'fr')),"
+"  bot_account_id INTEGER REFERENCES bot_account(id) ON DELETE SET NULL,"
+"  registered_at INTEGER NOT NULL,"
+"  discoverable INTEGER NOT NULL DEFAULT 1 CHECK (discoverable IN (0, 1)),"
+"  discoverable_at INTEGER,"
+"  intro_optin INTEGER NOT NULL DEFAULT 0 CHECK (intro_optin IN (0, 1)),"
+"  intro_optin_at INTEGER,"
+"  messages_stopped INTEGER NOT NULL DEFAULT 0"
+"    CHECK (messages_stopped IN (0, 1)),"
+"  messages_stopped_at INTEGER,"
+"  follows_bot INTEGER NOT NULL DEFAULT 0 CHECK (follows_bot IN (0, 1)),"
+"  follows_bot_at INTEGER,"
+"  last_help_at INTEGER,"
+"  UNIQUE (network, account)"
+");"
+/*
+ * The X handle a member says is theirs.  x_id is known once proven by the
+ * member's own account.js ('archive') or the team's import ('import');
+ * only proven claims are ever suggested to others.
+ */
+"CREATE TABLE x_claim ("
+"  id INTEGER PRIMARY KEY,"
+"  member_id INTEGER NOT NULL UNIQUE REFERENCES member(id) ON DELETE CASCADE,"
+"  handle TEXT NOT NULL COLLATE NOCASE,"
+"  x_id INTEGER,"
+"  proof TEXT NOT NULL DEFAULT 'none'"
+"    CHECK (proof IN ('none', 'archive', 'import')),"
+"  claimed_at INTEGER NOT NULL,"
+"  proven_at INTEGER,"
+"  CHECK ((proof = 'none') = (proven_at IS NULL)),"
+"  CHECK (proof = 'none' OR x_id IS NOT NULL)"
+");"
+"CREATE INDEX x_claim_handle ON x_claim (handle);"
+"CREATE INDEX x_claim_x_id ON x_claim (x_id) WHERE x_id IS NOT NULL;"
+/*
+ * One row per ingested archive or import batch; its edges hang off it so
+ * that a new upload replaces the old one, and forgetting a member drops
+ * what they uploaded, each in one statement.
+ */
+"CREATE TABLE x_upload ("
+"  id INTEGER PRIMARY KEY,"
+"  member_id INTEGER REFERENCES member(id) ON DELETE CASCADE,"
+"  x_id INTEGER NOT NULL,"	/* whose archive: from account.js or import */
+"  source TEXT NOT NULL CHECK (source IN ('archive', 'import')),"
+"  edges INTEGER NOT NULL DEFAULT 0,"
+"  created_at INTEGER NOT NULL"
+");"
+"CREATE INDEX x_upload_member ON x_upload (member_id);"
+/*
+ * Follow edges between X ids.  The clustered key serves "whom did M
+ * follow" (follower first); the followee index serves "who follows F"
+ * (from F's follower file).  WITHOUT ROWID keeps one b-tree per key.
+ */
+"CREATE TABLE x_edge ("
+"  follower INTEGER NOT NULL,"
+"  followee INTEGER NOT NULL,"
+"  upload_id INTEGER NOT NULL REFERENCES x_upload(id) ON DELETE CASCADE,"
+"  PRIMARY KEY (follower, followee, upload_id)"
+") WITHOUT ROWID;"
+"CREATE INDEX x_edge_followee ON x_edge (followee, follower);"
+"CREATE INDEX x_edge_upload ON x_edge (upload_id);"
+/*
+ * Everything that arrives, before it is handled: unique per bot account
+ * by the network's own id (Mastodon notification id, Bluesky at-URI), so
+ * an event seen by the stream and by a poll is kept once.
+ */
+"CREATE TABLE inbox ("
+"  id INTEGER PRIMARY KEY,"
+"  bot_account_id INTEGER NOT NULL REFERENCES bot_account(id),"
+"  event_id TEXT NOT NULL,"
+"  kind TEXT NOT NULL,"
+"  payload TEXT NOT NULL,"
+"  received_at INTEGER NOT NULL,"
+"  state TEXT NOT NULL DEFAULT 'new'"
+"    CHECK (state IN ('new', 'done', 'ignored', 'failed')),"
+"  handled_at INTEGER,"
+"  error TEXT,"
+"  UNIQUE (bot_account_id, event_id)"
+");"
+"CREATE INDEX inbox_new ON inbox (id) WHERE state = 'new';"
+/* Stream positions, written in the same transaction as the inbox rows. */
+"CREATE TABLE stream_cursor ("
+"  stream TEXT PRIMARY KEY,"	/* e.g. 'mastodon:3', 'jetstream' */
+"  position TEXT NOT NULL,"
+"  updated_at INTEGER NOT NULL"
+");"
+/*
+ * Everything that leaves.  idem_key is chosen when the row is written and
+ * sent with every attempt (Mastodon Idempotency-Key, Bluesky record key),
+ * so a retry after a crash cannot post twice.  thread_parent_id points at
+ * the row this one replies to in a thread.
+ */
+"CREATE TABLE outbox ("
+"  id INTEGER PRIMARY KEY,"
+"  bot_account_id INTEGER NOT NULL REFERENCES bot_account(id),"
+"  member_id INTEGER REFERENCES member(id) ON DELETE CASCADE,"
+"  thread_parent_id INTEGER REFERENCES outbox(id) ON DELETE SET NULL,"
+"  kind TEXT NOT NULL,"
+"  priority INTEGER NOT NULL,"
+"  idem_key TEXT NOT NULL UNIQUE,"
+"  body TEXT NOT NULL,"
+"  not_before INTEGER NOT NULL,"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT,"
+"  state TEXT NOT NULL DEFAULT 'queued'"
+"    CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'cancelled')),"
+"  remote_id TEXT,"
+"  created_at INTEGER NOT NULL,"
+"  sent_at INTEGER"
+");"
+"CREATE INDEX outbox_due ON outbox (bot_account_id, priority, not_before)"
+"  WHERE state IN ('queued', 'sending');"
+"CREATE INDEX outbox_member ON outbox (member_id) WHERE member_id IS NOT NULL;"
+"CREATE INDEX outbox_thread ON outbox (thread_parent_id)"
+"  WHERE thread_parent_id IS NOT NULL;"
+/*
+ * Posts planned ahead: countdowns and the team's announcements.
+ * dedupe_key (e.g. 'countdown:<bot>:<date>') makes planning the same
+ * post twice, say after a restart at the posting minute, a no-op.
+ */
+"CREATE TABLE scheduled_post ("
+"  id INTEGER PRIMARY KEY,"
+"  kind TEXT NOT NULL CHECK (kind IN ('countdown', 'announce')),"
+"  dedupe_key TEXT NOT NULL UNIQUE,"
+"  bot_account_id INTEGER REFERENCES bot_account(id),"
+"  run_at INTEGER NOT NULL,"
+"  body TEXT NOT NULL,"
+"  state TEXT NOT NULL DEFAULT 'pending'"
+"    CHECK (state IN ('pending', 'queued', 'cancelled', 'skipped')),"
+"  created_at INTEGER NOT NULL,"
+"  changed_at INTEGER"
+");"
+"CREATE INDEX scheduled_due ON scheduled_post (run_at) WHERE state = 'pending';"
+"PRAGMA user_version = 1;";
+
+const char *const store_migrations[] = {
+	schema_v1,
+};
+
+const int store_migration_count =
+    (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
