@@ -46,7 +46,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(B)/tests/%)
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 # quick regression pass over each fuzz target's seeds (longer: make fuzz)
-FUZZ_RUNS ?= 20000
+FUZZ_RUNS ?= 10000
 
 .PHONY: all check check-unit check-asan check-fuzz check-src fuzz demo bench \
         install clean deps pkgconfig-ok
@@ -107,6 +107,7 @@ check: deps
 
 check-unit: $(B)/quitx $(TEST_BIN)
 	QUITX_BIN=$(abspath $(B)/quitx) CMOCKA_MESSAGE_OUTPUT=TAP \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  prove --merge -f $(TEST_BIN)
 
 check-asan:
@@ -114,18 +115,29 @@ check-asan:
 	  XCFLAGS="-Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  XLDFLAGS="-fsanitize=address,undefined" check-unit
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | pkgconfig-ok
+# fuzz targets: the library rebuilt with clang and libFuzzer's coverage
+FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=address,undefined \
+             -fno-sanitize-recover=all
+build/fuzz/obj/%.o: src/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -std=c11 -g -O1 $(PKG_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link \
+	  $(PKG_CFLAGS) -c -o $@ $<
+
+build/fuzz/libquitx.a: $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+	$(AR) rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libquitx.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) \
+	  -o $@ $< build/fuzz/libquitx.a $(LDLIBS)
 
 check-fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 	  name=$${f##*/}; seeds=tests/fuzz/corpus/$${name#fuzz-}; \
 	  work=build/fuzz/corpus-$${name#fuzz-}; mkdir -p $$work; \
 	  echo "fuzz: $$name ($(FUZZ_RUNS) runs over $$seeds)"; \
-	  $$f -runs=$(FUZZ_RUNS) -max_len=4096 $$work $$seeds \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	  $$f -runs=$(FUZZ_RUNS) -max_len=4096 -artifact_prefix=build/fuzz/ \
+	    $$work $$seeds \
 	    >build/fuzz/$$name.log 2>&1 \
 	    || { tail -n 40 build/fuzz/$$name.log; exit 1; }; \
 	done
@@ -136,7 +148,9 @@ fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 	  name=$${f##*/}; seeds=tests/fuzz/corpus/$${name#fuzz-}; \
 	  work=build/fuzz/corpus-$${name#fuzz-}; mkdir -p $$work; \
-	  $$f -max_total_time=$(FUZZ_TIME) $$work $$seeds || exit 1; \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	  $$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=build/fuzz/ \
+	    $$work $$seeds || exit 1; \
 	done
 
 # check-src: no unbounded string functions on outside data anywhere.
@@ -167,3 +181,4 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d)
+.SECONDARY:

@@ -1,0 +1,330 @@
+/*
+ * test-config: a good file loads into the right struct; every kind of bad
+ * file is refused with FILE:LINE: message, all problems at once, and no
+ * message ever holds a secret.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quitx/config.h"
+#include "quitx/secret.h"
+#include "quitx/xmalloc.h"
+
+#define SECRET	"s3cr3t-token-value"
+
+struct fixture {
+	char	*dir;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+
+	fx->dir = tu_tmpdir();
+	free(tu_write(fx->dir, "m.token", 0600, "%s\n", SECRET));
+	free(tu_write(fx->dir, "b.password", 0600, "%s\n", SECRET));
+	free(tu_write(fx->dir, "open.token", 0644, "%s\n", SECRET));
+	free(tu_write(fx->dir, "empty.token", 0600, "%s", ""));
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+
+	tu_rmtree(fx->dir);
+	free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+#define MASTODON_OK \
+	"{ network = \"mastodon\"; server = \"https://Mastodon.Example/\";\n" \
+	"  handle = \"@HelloQuitX\"; language = \"en\"; token_file = \"m.token\"; }"
+#define BLUESKY_OK \
+	"{ network = \"bluesky\"; server = \"https://bsky.example:8443\";\n" \
+	"  handle = \"HelloQuitteX.bsky.social\"; language = \"fr\";\n" \
+	"  password_file = \"b.password\"; }"
+
+/* Load text as dir/quitx.conf; errors joined by newlines into *errtext. */
+static int
+load(struct fixture *fx, const char *text, struct config **conf,
+    char **errtext)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	char			*path, *joined = xstrdup(""), *next;
+	size_t			 i;
+	int			 rc;
+
+	path = tu_write(fx->dir, "quitx.conf", 0644, "%s", text);
+	rc = config_load(path, conf, &errs);
+	for (i = 0; i < errs.count; i++) {
+		next = xasprintf("%s%s\n", joined, errs.msgs[i]);
+		free(joined);
+		joined = next;
+	}
+	*errtext = joined;
+	config_errors_clear(&errs);
+	free(path);
+	return rc;
+}
+
+static void
+test_good_file(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs, *text, *expect;
+
+	text = xasprintf("store = \"q.db\";\nlisten = \"[::1]:9000\";\n"
+	    "log_level = \"debug\";\n"
+	    "campaign = { day = \"2028-02-29\"; time = \"09:30\";\n"
+	    "  timezone = \"America/Montreal\"; languages = [\"fr\", \"en\"]; };\n"
+	    "accounts = (\n%s,\n%s\n);\n", MASTODON_OK, BLUESKY_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), 0);
+	assert_string_equal(errs, "");
+	expect = xasprintf("%s/q.db", fx->dir);
+	assert_string_equal(conf->store_path, expect);
+	assert_string_equal(conf->listen_host, "::1");
+	assert_int_equal(conf->listen_port, 9000);
+	assert_int_equal(conf->log_level, LOG_LVL_DEBUG);
+	assert_int_equal(conf->campaign.year, 2028);
+	assert_int_equal(conf->campaign.month, 2);
+	assert_int_equal(conf->campaign.day, 29);
+	assert_int_equal(conf->campaign.hour, 9);
+	assert_int_equal(conf->campaign.minute, 30);
+	assert_string_equal(conf->campaign.timezone, "America/Montreal");
+	assert_int_equal(conf->naccounts, 2);
+	assert_int_equal(conf->accounts[0].network, NETWORK_MASTODON);
+	assert_string_equal(conf->accounts[0].server, "https://mastodon.example");
+	assert_string_equal(conf->accounts[0].handle, "HelloQuitX");
+	assert_int_equal(conf->accounts[1].network, NETWORK_BLUESKY);
+	assert_string_equal(conf->accounts[1].server, "https://bsky.example:8443");
+	assert_string_equal(conf->accounts[1].handle, "helloquittex.bsky.social");
+	assert_int_equal(conf->accounts[1].lang, LANG_FR);
+	free(expect);
+	free(errs);
+	free(text);
+	config_free(conf);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs, *text;
+
+	text = xasprintf("accounts = (\n%s\n);\n", MASTODON_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), 0);
+	assert_string_equal(conf->store_path, "/var/lib/quitx/quitx.db");
+	assert_string_equal(conf->listen_host, "127.0.0.1");
+	assert_int_equal(conf->listen_port, 8088);
+	assert_int_equal(conf->campaign.month, 1);
+	assert_int_equal(conf->campaign.day, 20);
+	assert_int_equal(conf->campaign.hour, 12);
+	assert_string_equal(conf->campaign.timezone, "Europe/Paris");
+	assert_int_equal(conf->campaign.languages, 3);
+	free(errs);
+	free(text);
+	config_free(conf);
+}
+
+/* One bad file and the message (with its line) that it must produce. */
+struct bad_case {
+	const char	*text;
+	const char	*expect;	/* substring after "quitx.conf:" */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "accounts = ( " MASTODON_OK " )\nlisten = ;\n",
+	  "quitx.conf:3: syntax error" },
+	{ "accounts = ();\ncolour = \"blue\";\n",
+	  "quitx.conf:2: unknown key 'colour'" },
+	{ "accounts = ();\ncampaign = { dya = \"2027-01-20\"; };\n",
+	  "quitx.conf:2: unknown key 'campaign.dya'" },
+	{ "store = 3;\naccounts = ();\n",
+	  "quitx.conf:1: 'store' must be a string in double quotes" },
+	{ "accounts = { };\n",
+	  "quitx.conf:1: 'accounts' must be a list ( ... )" },
+	{ "store = \"x.db\";\n", "quitx.conf:0: missing required key 'accounts'" },
+	{ "listen = \"localhost:80\";\naccounts = ();\n",
+	  "quitx.conf:1: 'listen' must be a numeric address and a port" },
+	{ "listen = \"127.0.0.1:70000\";\naccounts = ();\n",
+	  "quitx.conf:1: 'listen' must be a numeric address" },
+	{ "log_level = \"loud\";\naccounts = ();\n",
+	  "quitx.conf:1: 'log_level' must be one of" },
+	{ "accounts = ();\ncampaign = { day = \"2027-02-30\"; };\n",
+	  "quitx.conf:2: 'campaign.day' must be a date YYYY-MM-DD" },
+	{ "accounts = ();\ncampaign = { day = \"20 January\"; };\n",
+	  "quitx.conf:2: 'campaign.day' must be a date" },
+	{ "accounts = ();\ncampaign = {\n time = \"24:00\"; };\n",
+	  "quitx.conf:3: 'campaign.time' must be a 24-hour time" },
+	{ "accounts = ();\ncampaign = { timezone = \"Mars/Olympus\"; };\n",
+	  "quitx.conf:2: 'campaign.timezone': unknown time zone \"Mars/Olympus\"" },
+	{ "accounts = ();\ncampaign = { timezone = \"../../etc/passwd\"; };\n",
+	  "unknown time zone" },
+	{ "accounts = ();\ncampaign = { languages = [\"en\", \"de\"]; };\n",
+	  "quitx.conf:2: 'campaign.languages' may only hold" },
+	{ "accounts = (\n{ network = \"myspace\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'network' must be \"mastodon\" or \"bluesky\"" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"http://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'server' must be an https:// URL" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = "
+	  "\"https://user:pw@a.example\"; handle = \"x\"; language = \"en\";"
+	  " token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'server' must be an https:// URL" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = "
+	  "\"https://a.example/api?x=1\"; handle = \"x\"; language = \"en\";"
+	  " token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'server' must be an https:// URL" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  "\n handle = \"x\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: accounts[0]: missing required key 'language'" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; });\n",
+	  "quitx.conf:2: the account needs its secret: token_file or credential" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"nope.token\"; });\n",
+	  "quitx.conf:2: token_file '" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"open.token\"; });\n",
+	  "is readable by others (mode 644): run chmod 600 on it" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"empty.token\"; });\n",
+	  "empty.token' is empty" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; password_file = \"m.token\"; });\n",
+	  "quitx.conf:2: a Mastodon account uses an access token" },
+	{ "accounts = (\n{ network = \"bluesky\"; server = \"https://a.example\";"
+	  " handle = \"x.example\"; language = \"en\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: a Bluesky account uses an app password" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"m.token\";\n"
+	  " credential = \"c\"; });\n",
+	  "quitx.conf:3: give only one of token_file, password_file and credential" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; credential = \"../etc/shadow\"; });\n",
+	  "quitx.conf:2: 'credential' must be a credential name" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"jack@a.example\"; language = \"en\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'handle' of a Mastodon account is the user name alone" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"<script>\"; language = \"en\"; token_file = \"m.token\"; });\n",
+	  "may only hold letters, digits and '_'" },
+	{ "accounts = (\n{ network = \"bluesky\"; server = \"https://a.example\";"
+	  " handle = \"nodots\"; language = \"en\"; password_file = \"b.password\"; });\n",
+	  "quitx.conf:2: 'handle' of a Bluesky account is a domain name" },
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"de\"; token_file = \"m.token\"; });\n",
+	  "quitx.conf:2: 'language' must be \"en\" or \"fr\"" },
+	{ "campaign = { languages = [\"fr\"]; };\naccounts = (\n" MASTODON_OK ");\n",
+	  "quitx.conf:3: account language \"en\" is not in 'campaign.languages'" },
+	{ "accounts = (\n" MASTODON_OK ",\n" MASTODON_OK ");\n",
+	  "quitx.conf:4: account HelloQuitX on https://mastodon.example is "
+	  "already defined at line 2" },
+	{ "accounts = ( 3 );\n",
+	  "quitx.conf:1: each entry of 'accounts' must be a group" },
+};
+
+static void
+test_bad_files(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		conf = (struct config *)1;
+		if (load(fx, bad_cases[i].text, &conf, &errs) != -1)
+			fail_msg("case %zu was accepted:\n%s", i,
+			    bad_cases[i].text);
+		assert_null(conf);
+		if (strstr(errs, bad_cases[i].expect) == NULL)
+			fail_msg("case %zu: expected \"%s\", got:\n%s", i,
+			    bad_cases[i].expect, errs);
+		if (strstr(errs, SECRET) != NULL)
+			fail_msg("case %zu: a message shows the secret", i);
+		free(errs);
+	}
+}
+
+/* Several problems in one file are all reported, each with its line. */
+static void
+test_all_errors_at_once(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs;
+
+	assert_int_equal(load(fx, "store = 1;\nlisten = \"x\";\n"
+	    "bogus = true;\naccounts = ();\n", &conf, &errs), -1);
+	assert_non_null(strstr(errs, "quitx.conf:1: 'store'"));
+	assert_non_null(strstr(errs, "quitx.conf:2: 'listen'"));
+	assert_non_null(strstr(errs, "quitx.conf:3: unknown key 'bogus'"));
+	free(errs);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*conf;
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/quitx.conf", &conf, &errs),
+	    -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msgs[0], "/nonexistent/quitx.conf:0: "
+	    "cannot open: No such file or directory");
+	config_errors_clear(&errs);
+}
+
+/* systemd credentials resolve through $CREDENTIALS_DIRECTORY. */
+static void
+test_credential(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs, buf[64], why[256];
+
+	setenv("CREDENTIALS_DIRECTORY", fx->dir, 1);
+	assert_int_equal(load(fx, "accounts = (\n{ network = \"mastodon\";"
+	    " server = \"https://a.example\"; handle = \"x\"; language = \"en\";"
+	    " credential = \"m.token\"; });\n", &conf, &errs), 0);
+	assert_int_equal(secret_read(&conf->accounts[0], buf, sizeof(buf), why,
+	    sizeof(why)), (long)strlen(SECRET));
+	assert_string_equal(buf, SECRET);
+	config_free(conf);
+	free(errs);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_int_equal(load(fx, "accounts = (\n{ network = \"mastodon\";"
+	    " server = \"https://a.example\"; handle = \"x\"; language = \"en\";"
+	    " credential = \"m.token\"; });\n", &conf, &errs), -1);
+	assert_non_null(strstr(errs, "CREDENTIALS_DIRECTORY is not set"));
+	free(errs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_all_errors_at_once),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_credential),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,305 @@
+/*
+ * test-store: creation, settings, migrations from every earlier version,
+ * refusal of a newer store, bot account sync and the stats counts.
+ */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "quitx/config.h"
+#include "quitx/store.h"
+#include "quitx/xmalloc.h"
+
+static int
+setup(void **state)
+{
+	*state = tu_tmpdir();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	tu_rmtree(*state);
+	free(*state);
+	return 0;
+}
+
+/* Run sql on the file directly (as another process would). */
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3	*db;
+	char	*msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+static long long
+raw_int(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	long long	 v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_create(void **state)
+{
+	char		*path = xasprintf("%s/new.db", (char *)*state), err[256];
+	struct store	*st;
+	struct stat	 sb;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_int_equal(store_ping(st), 0);
+	store_close(st);
+	/* personal data: private file, WAL journal */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(raw_int(path, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
+	    " WHERE name IN ('bot_account', 'member', 'x_claim', 'x_upload',"
+	    " 'x_edge', 'inbox', 'stream_cursor', 'outbox', 'scheduled_post')"),
+	    9);
+	/* reopening is a no-op */
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	store_close(st);
+	free(path);
+}
+
+static void
+test_wal_and_foreign_keys(void **state)
+{
+	char		*path = xasprintf("%s/fk.db", (char *)*state), err[256];
+	struct store	*st;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	store_close(st);
+	assert_int_equal(raw_int(path, "SELECT journal_mode = 'wal' FROM"
+	    " pragma_journal_mode"), 1);
+	free(path);
+}
+
+/* A sample of data valid at every version, to carry through migrations. */
+static void
+seed(const char *path)
+{
+	raw_exec(path,
+	    "PRAGMA foreign_keys = ON;"
+	    "INSERT INTO bot_account (network, server, handle, lang)"
+	    " VALUES ('mastodon', 'https://m.example', 'HelloQuitX', 'en');"
+	    "INSERT INTO member (network, account, lang, registered_at)"
+	    " VALUES ('mastodon', 'alice@m.example', 'fr', 1700000000);"
+	    "INSERT INTO x_claim (member_id, handle, x_id, proof, claimed_at,"
+	    " proven_at) VALUES (1, 'alice', 9223372036854775807, 'archive',"
+	    " 1700000000, 1700000001);"
+	    "INSERT INTO x_upload (member_id, x_id, source, edges, created_at)"
+	    " VALUES (1, 9223372036854775807, 'archive', 1, 1700000001);"
+	    "INSERT INTO x_edge (follower, followee, upload_id)"
+	    " VALUES (9223372036854775807, 12, 1);"
+	    "INSERT INTO inbox (bot_account_id, event_id, kind, payload,"
+	    " received_at) VALUES (1, '34975861', 'mention', '{}', 1700000002);"
+	    "INSERT INTO outbox (bot_account_id, member_id, kind, priority,"
+	    " idem_key, body, not_before, created_at) VALUES (1, 1, 'reply', 0,"
+	    " 'k1', '{}', 0, 1700000003);");
+}
+
+/* From every earlier version, migrating keeps the data and the rules. */
+static void
+test_migrate_from_every_version(void **state)
+{
+	struct store	*st;
+	char		*path, err[256];
+	int		 v;
+
+	for (v = 1; v <= store_schema_latest(); v++) {
+		path = xasprintf("%s/v%d.db", (char *)*state, v);
+		assert_int_equal(store_open_at(path, v, &st, err, sizeof(err)),
+		    0);
+		assert_int_equal(store_schema_version(st), v);
+		store_close(st);
+		seed(path);
+		if (store_open(path, &st, err, sizeof(err)) != 0)
+			fail_msg("from version %d: %s", v, err);
+		assert_int_equal(store_schema_version(st),
+		    store_schema_latest());
+		store_close(st);
+		assert_int_equal(raw_int(path, "SELECT x_id FROM x_claim"),
+		    9223372036854775807LL);
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM x_edge"), 1);
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM"
+		    " pragma_foreign_key_check"), 0);
+		assert_int_equal(raw_int(path, "SELECT integrity_check = 'ok'"
+		    " FROM pragma_integrity_check"), 1);
+		free(path);
+	}
+}
+
+static void
+test_newer_store_refused(void **state)
+{
+	char		*path = xasprintf("%s/future.db", (char *)*state);
+	char		 err[256], *pragma;
+	struct store	*st;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	store_close(st);
+	pragma = xasprintf("PRAGMA user_version = %d",
+	    store_schema_latest() + 1);
+	raw_exec(path, pragma);
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "newer than this quitx understands"));
+	/* and left untouched */
+	assert_int_equal(raw_int(path, "PRAGMA user_version"),
+	    store_schema_latest() + 1);
+	free(pragma);
+	free(path);
+}
+
+static void
+test_unopenable(void **state)
+{
+	char		 err[256];
+	struct store	*st;
+
+	(void)state;
+	assert_int_equal(store_open("/nonexistent/dir/q.db", &st, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/dir/q.db"));
+	assert_null(st);
+}
+
+/* The schema enforces what the code relies on. */
+static void
+test_constraints(void **state)
+{
+	char		*path = xasprintf("%s/c.db", (char *)*state), err[256];
+	struct store	*st;
+	sqlite3		*db;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	store_close(st);
+	seed(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	/* the same notification twice is one row */
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO inbox (bot_account_id,"
+	    " event_id, kind, payload, received_at) VALUES (1, '34975861',"
+	    " 'mention', '{}', 1)", NULL, NULL, NULL), SQLITE_OK);
+	/* an idempotency key is never reused */
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO outbox (bot_account_id,"
+	    " kind, priority, idem_key, body, not_before, created_at) VALUES"
+	    " (1, 'post', 0, 'k1', '{}', 0, 1)", NULL, NULL, NULL), SQLITE_OK);
+	/* a proven claim has an X id */
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE x_claim SET x_id = NULL",
+	    NULL, NULL, NULL), SQLITE_OK);
+	/* forgetting a member takes claims, uploads, edges, queued messages */
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM member", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(raw_int(path, "SELECT (SELECT count(*) FROM x_claim) +"
+	    " (SELECT count(*) FROM x_upload) + (SELECT count(*) FROM x_edge) +"
+	    " (SELECT count(*) FROM outbox)"), 0);
+	free(path);
+}
+
+static void
+test_sync_and_stats(void **state)
+{
+	char			*path = xasprintf("%s/s.db", (char *)*state);
+	char			 err[256];
+	struct config_account	 accts[3];
+	struct config		 conf;
+	struct store		*st;
+	struct store_stats	 s;
+
+	memset(accts, 0, sizeof(accts));
+	memset(&conf, 0, sizeof(conf));
+	accts[0] = (struct config_account){ .network = NETWORK_MASTODON,
+	    .server = (char *)"https://m.example", .handle = (char *)"HelloQuitX",
+	    .lang = LANG_EN };
+	accts[1] = (struct config_account){ .network = NETWORK_BLUESKY,
+	    .server = (char *)"https://b.example",
+	    .handle = (char *)"helloquitx.b.example", .lang = LANG_EN };
+	accts[2] = (struct config_account){ .network = NETWORK_BLUESKY,
+	    .server = (char *)"https://b.example",
+	    .handle = (char *)"helloquittex.b.example", .lang = LANG_FR };
+	conf.accounts = accts;
+	conf.naccounts = 3;
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_bot_accounts_sync(st, &conf), 0);
+	assert_int_equal(store_stats_get(st, &s), 0);
+	assert_int_equal(s.bot_accounts[NETWORK_MASTODON], 1);
+	assert_int_equal(s.bot_accounts[NETWORK_BLUESKY], 2);
+	/* an account removed from the config stays, inactive */
+	conf.naccounts = 2;
+	assert_int_equal(store_bot_accounts_sync(st, &conf), 0);
+	assert_int_equal(store_stats_get(st, &s), 0);
+	assert_int_equal(s.bot_accounts[NETWORK_BLUESKY], 1);
+	store_close(st);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM bot_account"), 3);
+
+	/* counts: two members claim @bob, one of them proven elsewhere */
+	raw_exec(path,
+	    "INSERT INTO member (network, account, registered_at) VALUES"
+	    " ('mastodon', 'a@m', 1), ('bluesky', 'did:plc:b', 1),"
+	    " ('bluesky', 'did:plc:c', 1);"
+	    "INSERT INTO x_claim (member_id, handle, claimed_at) VALUES"
+	    " (1, 'bob', 1), (2, 'BOB', 1);"
+	    "INSERT INTO x_claim (member_id, handle, x_id, proof, claimed_at,"
+	    " proven_at) VALUES (3, 'carol', 7, 'import', 1, 1);"
+	    "INSERT INTO x_upload (member_id, x_id, source, edges, created_at)"
+	    " VALUES (3, 7, 'import', 1234567, 1);"
+	    "INSERT INTO inbox (bot_account_id, event_id, kind, payload,"
+	    " received_at, state) VALUES (1, 'n1', 'mention', '{}', 1, 'done'),"
+	    " (1, 'n2', 'mention', '{}', 1, 'new');");
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_stats_get(st, &s), 0);
+	assert_int_equal(s.members[NETWORK_MASTODON], 1);
+	assert_int_equal(s.members[NETWORK_BLUESKY], 2);
+	assert_int_equal(s.claims, 3);
+	assert_int_equal(s.claims_proven, 1);
+	assert_int_equal(s.claims_contested, 2);
+	assert_int_equal(s.uploads, 1);
+	assert_int_equal(s.edges, 1234567);
+	assert_int_equal(s.inbox[INBOX_NEW], 1);
+	assert_int_equal(s.inbox[INBOX_DONE], 1);
+	assert_int_equal(s.schema_version, store_schema_latest());
+	store_close(st);
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create),
+		cmocka_unit_test(test_wal_and_foreign_keys),
+		cmocka_unit_test(test_migrate_from_every_version),
+		cmocka_unit_test(test_newer_store_refused),
+		cmocka_unit_test(test_unopenable),
+		cmocka_unit_test(test_constraints),
+		cmocka_unit_test(test_sync_and_stats),
+	};
+
+	log_init(LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
