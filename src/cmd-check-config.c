@@ -4,7 +4,6 @@
  */
 #include "quitx/cmd.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "quitx/config.h"
@@ -12,19 +11,12 @@
 int
 cmd_check_config(int argc, char **argv)
 {
-	const char	*path = config_default_path();
+	const char	*path;
 	struct config	*conf;
 	size_t		 i, n[NETWORK_COUNT] = { 0, 0 };
-	int		 ch;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c')
-			return cmd_usage("check-config");
-		path = optarg;
-	}
-	if (optind != argc)
-		return cmd_usage("check-config");
+	if (cmd_parse_options(argc, argv, "check-config", &path, NULL) == -1)
+		return EXIT_USAGE;
 	if ((conf = cmd_load_config(path)) == NULL)
 		return EXIT_USAGE;
 	for (i = 0; i < conf->naccounts; i++)

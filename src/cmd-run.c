@@ -3,24 +3,15 @@
  */
 #include "quitx/cmd.h"
 
-#include <getopt.h>
-
 #include "quitx/config.h"
 #include "quitx/daemon.h"
 
 int
 cmd_run(int argc, char **argv)
 {
-	const char	*path = config_default_path();
-	int		 ch;
+	const char	*path;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c')
-			return cmd_usage("run");
-		path = optarg;
-	}
-	if (optind != argc)
-		return cmd_usage("run");
+	if (cmd_parse_options(argc, argv, "run", &path, NULL) == -1)
+		return EXIT_USAGE;
 	return daemon_run(path);
 }

@@ -3,7 +3,6 @@
  */
 #include "quitx/cmd.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -14,30 +13,17 @@
 int
 cmd_stats(int argc, char **argv)
 {
-	static const struct option	 longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char		*path = config_default_path();
+	const char		*path;
 	struct config		*conf;
 	struct store		*st;
 	struct store_stats	 s;
 	struct stat		 sb;
 	json_t			*j;
 	char			 err[512];
-	int			 ch, json = 0, rc = EXIT_RUNTIME;
+	int			 json = 0, rc = EXIT_RUNTIME;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
-		if (ch == 'c')
-			path = optarg;
-		else if (ch == 'j')
-			json = 1;
-		else
-			return cmd_usage("stats");
-	}
-	if (optind != argc)
-		return cmd_usage("stats");
+	if (cmd_parse_options(argc, argv, "stats", &path, &json) == -1)
+		return EXIT_USAGE;
 	if ((conf = cmd_load_config(path)) == NULL)
 		return EXIT_USAGE;
 	if (stat(conf->store_path, &sb) == -1) {

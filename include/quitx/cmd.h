@@ -26,6 +26,13 @@ int	cmd_stats(int argc, char **argv);
 /* Print "quitx NAME: usage: ..." to stderr and return EXIT_USAGE. */
 int	cmd_usage(const char *name);
 
+/*
+ * Parse the options of a command that reads the config: -c FILE, and
+ * --json when json is not NULL.  Returns 0, or -1 after printing usage.
+ */
+int	cmd_parse_options(int argc, char **argv, const char *name,
+	    const char **path, int *json);
+
 /* Load the config at path, printing every error; NULL if it had any. */
 struct config	*cmd_load_config(const char *path);
 
