@@ -17,7 +17,7 @@ PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd
 # runtime for the fuzz targets, perl for prove).
 DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
              libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev tzdata
-DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl
+DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl
 
 WARN       = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wformat-truncation \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \

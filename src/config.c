@@ -228,7 +228,8 @@ parse_hostport(const char *v, char **host, int *port)
 		return -1;
 	errno = 0;
 	p = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 1 ||
+	if (!isdigit((unsigned char)colon[1]) || *end != '\0' || errno != 0 ||
+	    p < 1 ||
 	    p > 65535)
 		return -1;
 	*host = xstrdup(buf);
@@ -815,6 +816,7 @@ config_load(const char *path, struct config **out,
 	struct loader	 ld;
 	config_t	 cfg;
 	char		*basedir, *slash;
+	struct stat	 sb;
 	FILE		*f;
 	int		 ok;
 
@@ -822,6 +824,12 @@ config_load(const char *path, struct config **out,
 	if ((f = fopen(path, "r")) == NULL) {
 		errs_add(errs, xasprintf("%s:0: cannot open: %s", path,
 		    strerror(errno)));
+		return -1;
+	}
+	/* libconfig's scanner exits the process on a read error: check first */
+	if (fstat(fileno(f), &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		errs_add(errs, xasprintf("%s:0: not a regular file", path));
+		fclose(f);
 		return -1;
 	}
 	basedir = xstrdup(path);

@@ -33,6 +33,7 @@ struct daemon {
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
+	int			 sigfd_owned_by_lws;
 	int			 stopping;
 };
 
@@ -111,7 +112,7 @@ daemon_on_signal(struct daemon *d)
 		case SIGTERM:
 		case SIGINT:
 			if (!d->stopping)
-				log_info("%s: draining and stopping",
+				log_info("%s: stopping (closing connections)",
 				    strsignal((int)si.ssi_signo));
 			d->stopping = 1;
 			sd_notify(0, "STOPPING=1");
@@ -214,6 +215,7 @@ lws_setup(struct daemon *d)
 		log_warnx("cannot watch signals in the event loop");
 		return -1;
 	}
+	d->sigfd_owned_by_lws = 1;	/* lws closes it with the context */
 	return 0;
 }
 
@@ -262,7 +264,7 @@ out:
 		lws_sul_cancel(&d.watchdog);
 		lws_context_destroy(d.lws);
 	}
-	if (d.sigfd != -1)
+	if (d.sigfd != -1 && !d.sigfd_owned_by_lws)
 		close(d.sigfd);
 	store_close(d.state.store);
 	config_free(d.conf);

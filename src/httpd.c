@@ -20,6 +20,7 @@
 struct httpd_pss {
 	char	*body;
 	size_t	 len, off;
+	int	 head;		/* HEAD: headers only */
 };
 
 size_t
@@ -43,17 +44,45 @@ respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
 	unsigned char	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
 	unsigned char	*end = buf + sizeof(buf) - 1;
 
-	pss_clear(pss);
+	free(pss->body);
 	pss->body = body;
 	pss->len = len;
+	pss->off = 0;
 	if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
 	    lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"cache-control:",
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
+	if (pss->head) {
+		pss_clear(pss);
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/*
+ * Any method but GET and HEAD: 405 with no body, and the connection is
+ * closed, since a request body we will not read would otherwise be taken
+ * for the next request.
+ */
+static int
+refuse_method(struct lws *wsi)
+{
+	unsigned char	 buf[LWS_PRE + 256], *start = buf + LWS_PRE, *p = start;
+	unsigned char	*end = buf + sizeof(buf) - 1;
+
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
+	    "text/plain", 0, &p, end) == 0 &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
+	    (const unsigned char *)"GET, HEAD", 9, &p, end) == 0 &&
+	    lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"connection:",
+	    (const unsigned char *)"close", 5, &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) != 0)
+		log_debug("405: the client left before the headers");
+	return -1;
 }
 
 static int
@@ -63,10 +92,9 @@ handle_request(struct lws *wsi, struct httpd_pss *pss, const char *uri)
 	char			*body;
 	size_t			 len;
 
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
-	    lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0)
-		return respond(wsi, pss, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "text/plain", xstrdup("method not allowed\n"), 19);
+	pss->head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+	if (!pss->head && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+		return refuse_method(wsi);
 	if (strcmp(uri, "/healthz") == 0) {
 		if (store_ping(ds->store) == 0)
 			return respond(wsi, pss, HTTP_STATUS_OK, "text/plain",

@@ -48,7 +48,9 @@ secret_open(const struct config_account *acct, char *why, size_t whysize)
 
 	if ((path = secret_path(acct, why, whysize)) == NULL)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
 		snprintf(why, whysize, "%s '%s': %s", acct->secret_key, path,
 		    strerror(errno));
 		goto fail;
@@ -80,6 +82,11 @@ secret_open(const struct config_account *acct, char *why, size_t whysize)
 		    (unsigned)(st.st_mode & 0777));
 		goto fail;
 	}
+	if (fcntl(fd, F_SETFL, 0) == -1) {
+		snprintf(why, whysize, "%s '%s': %s", acct->secret_key, path,
+		    strerror(errno));
+		goto fail;
+	}
 	free(path);
 	return fd;
 fail:
@@ -106,6 +113,7 @@ secret_read(const struct config_account *acct, char *buf, size_t size,
 {
 	size_t	len = 0;
 	ssize_t	n;
+	char	extra;
 	int	fd;
 
 	if ((fd = secret_open(acct, why, whysize)) == -1)
@@ -123,7 +131,9 @@ secret_read(const struct config_account *acct, char *buf, size_t size,
 			break;
 		len += (size_t)n;
 	}
-	if (len + 1 >= size) {
+	if (len + 1 >= size && read(fd, &extra, 1) == 0)
+		;	/* exactly fills buf: fine */
+	else if (len + 1 >= size) {
 		snprintf(why, whysize, "%s: secret longer than %zu bytes",
 		    acct->secret_key, size - 1);
 		goto fail;

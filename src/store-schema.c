@@ -30,7 +30,7 @@ static const char schema_v1[] =
 "CREATE TABLE member ("
 "  id INTEGER PRIMARY KEY,"
 "  network TEXT NOT NULL CHECK (network IN ('mastodon', 'bluesky')),"
-"  account TEXT NOT NULL,"	/* Mastodon user@host, or Bluesky DID */
+"  account TEXT NOT NULL COLLATE NOCASE," /* Mastodon user@host, or DID */
 "  handle TEXT,"		/* Bluesky handle, when known */
 "  lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'fr')),"
 "  bot_account_id INTEGER REFERENCES bot_account(id) ON DELETE SET NULL,"
@@ -111,7 +111,7 @@ static const char schema_v1[] =
 "  error TEXT,"
 "  UNIQUE (bot_account_id, event_id)"
 ");"
-"CREATE INDEX inbox_new ON inbox (id) WHERE state = 'new';"
+"CREATE INDEX inbox_state ON inbox (state);"
 /* Stream positions, written in the same transaction as the inbox rows. */
 "CREATE TABLE stream_cursor ("
 "  stream TEXT PRIMARY KEY,"	/* e.g. 'mastodon:3', 'jetstream' */
@@ -142,8 +142,10 @@ static const char schema_v1[] =
 "  created_at INTEGER NOT NULL,"
 "  sent_at INTEGER"
 ");"
+/* the pacer's query names state = 'queued' exactly, or this is not used */
 "CREATE INDEX outbox_due ON outbox (bot_account_id, priority, not_before)"
-"  WHERE state IN ('queued', 'sending');"
+"  WHERE state = 'queued';"
+"CREATE INDEX outbox_state ON outbox (state);"
 "CREATE INDEX outbox_member ON outbox (member_id) WHERE member_id IS NOT NULL;"
 "CREATE INDEX outbox_thread ON outbox (thread_parent_id)"
 "  WHERE thread_parent_id IS NOT NULL;"

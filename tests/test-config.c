@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "quitx/config.h"
 #include "quitx/secret.h"
@@ -17,6 +18,7 @@
 
 struct fixture {
 	char	*dir;
+	char	*fifo;
 };
 
 static int
@@ -29,6 +31,9 @@ setup(void **state)
 	free(tu_write(fx->dir, "b.password", 0600, "%s\n", SECRET));
 	free(tu_write(fx->dir, "open.token", 0644, "%s\n", SECRET));
 	free(tu_write(fx->dir, "empty.token", 0600, "%s", ""));
+	fx->fifo = xasprintf("%s/fifo.token", fx->dir);
+	if (mkfifo(fx->fifo, 0600) == -1)
+		fail_msg("mkfifo %s", fx->fifo);
 	*state = fx;
 	return 0;
 }
@@ -39,6 +44,7 @@ teardown(void **state)
 	struct fixture	*fx = *state;
 
 	tu_rmtree(fx->dir);
+	free(fx->fifo);
 	free(fx->dir);
 	free(fx);
 	return 0;
@@ -158,6 +164,14 @@ static const struct bad_case bad_cases[] = {
 	  "quitx.conf:1: 'listen' must be a numeric address and a port" },
 	{ "listen = \"127.0.0.1:70000\";\naccounts = ();\n",
 	  "quitx.conf:1: 'listen' must be a numeric address" },
+	{ "listen = \"127.0.0.1: 80\";\naccounts = ();\n",
+	  "quitx.conf:1: 'listen' must be a numeric address" },
+	{ "listen = \"127.0.0.1:+80\";\naccounts = ();\n",
+	  "quitx.conf:1: 'listen' must be a numeric address" },
+	/* a FIFO must be refused, not block the daemon's loop */
+	{ "accounts = (\n{ network = \"mastodon\"; server = \"https://a.example\";"
+	  " handle = \"x\"; language = \"en\"; token_file = \"fifo.token\"; });\n",
+	  "fifo.token' is not a regular file" },
 	{ "log_level = \"loud\";\naccounts = ();\n",
 	  "quitx.conf:1: 'log_level' must be one of" },
 	{ "accounts = ();\ncampaign = { day = \"2027-02-30\"; };\n",
@@ -274,6 +288,20 @@ test_all_errors_at_once(void **state)
 	free(errs);
 }
 
+/* libconfig's scanner would exit the process on a directory */
+static void
+test_not_a_file(void **state)
+{
+	struct fixture		*fx = *state;
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*conf;
+
+	assert_int_equal(config_load(fx->dir, &conf, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_non_null(strstr(errs.msgs[0], ":0: not a regular file"));
+	config_errors_clear(&errs);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -323,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_all_errors_at_once),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_not_a_file),
 		cmocka_unit_test(test_credential),
 	};
 

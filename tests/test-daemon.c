@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -199,6 +201,48 @@ http_get(int port, const char *path, char **body)
 	return status;
 }
 
+/* Send raw bytes on one connection, read until the server closes. */
+static char *
+http_raw(int port, const char *request)
+{
+	struct sockaddr_in	sin;
+	struct pollfd		pfd;
+	char			buf[8192];
+	size_t			len = 0;
+	ssize_t			n;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		fail_msg("connect: %s", strerror(errno));
+	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+		fail_msg("write");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (len < sizeof(buf) - 1 && poll(&pfd, 1, 2000) == 1 &&
+	    (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return xstrdup(buf);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
 static pid_t
 start_daemon(struct fixture *fx, const char *notify_path, const char *log)
 {
@@ -259,6 +303,21 @@ test_run_lifecycle(void **state)
 	assert_non_null(strstr(body, "quitx_inbox_events{state=\"new\"} 0\n"));
 	free(body);
 	assert_int_equal(http_get(fx->port, "/nothing-here", &body), 404);
+	free(body);
+	/* HEAD has headers only, so the next answer on the line is whole */
+	body = http_raw(fx->port, "HEAD /healthz HTTP/1.1\r\nHost: q\r\n\r\n"
+	    "GET /healthz HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n");
+	assert_int_equal(count(body, "HTTP/1.1 200 OK\r\n"), 2);
+	assert_int_equal(count(body, "\r\n\r\nok\n"), 1);
+	assert_int_equal(count(body, "ok\n"), 1);
+	free(body);
+	/* other methods: 405, and the unread body is never taken for a request */
+	body = http_raw(fx->port, "POST /healthz HTTP/1.1\r\nHost: q\r\n"
+	    "Content-Length: 5\r\n\r\nabcdeGET /healthz HTTP/1.1\r\n"
+	    "Host: q\r\n\r\n");
+	assert_non_null(strstr(body, "HTTP/1.1 405 Method Not Allowed\r\n"));
+	assert_non_null(strstr(body, "allow: GET, HEAD\r\n"));
+	assert_null(strstr(body, "200 OK"));
 	free(body);
 
 	/* an event written while running (as a connector would) */

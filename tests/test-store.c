@@ -221,6 +221,33 @@ test_constraints(void **state)
 	free(path);
 }
 
+/* The partial index only serves a query naming its exact condition. */
+static void
+test_outbox_index_used(void **state)
+{
+	char		*path = xasprintf("%s/i.db", (char *)*state), err[256];
+	struct store	*st;
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	int		 used = 0;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id"
+	    " FROM outbox WHERE bot_account_id = 1 AND state = 'queued' AND"
+	    " not_before <= 0 ORDER BY priority, not_before LIMIT 1", -1, &stmt,
+	    NULL), SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(stmt, 3),
+		    "outbox_due") != NULL)
+			used = 1;
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	assert_true(used);
+	free(path);
+}
+
 static void
 test_sync_and_stats(void **state)
 {
@@ -297,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_newer_store_refused),
 		cmocka_unit_test(test_unopenable),
 		cmocka_unit_test(test_constraints),
+		cmocka_unit_test(test_outbox_index_used),
 		cmocka_unit_test(test_sync_and_stats),
 	};
 
