@@ -23,6 +23,7 @@
 #include "quitx/httpd.h"
 #include "quitx/log.h"
 #include "quitx/store.h"
+#include "quitx/xmalloc.h"
 
 struct daemon {
 	struct daemon_state	 state;		/* first: the lws context user */
@@ -36,8 +37,6 @@ struct daemon {
 	int			 sigfd_owned_by_lws;
 	int			 stopping;
 };
-
-static struct daemon	*the_daemon;
 
 static void
 notify_status(struct daemon *d, const char *what)
@@ -82,12 +81,10 @@ daemon_reload(struct daemon *d)
 	}
 	/* keep the running store path and listener: see warnings above */
 	free(conf->store_path);
-	conf->store_path = strdup(d->conf->store_path);
+	conf->store_path = xstrdup(d->conf->store_path);
 	free(conf->listen_host);
-	conf->listen_host = strdup(d->conf->listen_host);
+	conf->listen_host = xstrdup(d->conf->listen_host);
 	conf->listen_port = d->conf->listen_port;
-	if (conf->store_path == NULL || conf->listen_host == NULL)
-		fatal("reload");
 	config_free(d->conf);
 	d->conf = conf;
 	d->state.conf = conf;
@@ -127,14 +124,14 @@ static int
 signal_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
+	/* the context user is d->state, the first member of struct daemon */
+	struct daemon	*d = lws_context_user(lws_get_context(wsi));
+
 	(void)user;
 	(void)in;
 	(void)len;
-	if (reason == LWS_CALLBACK_RAW_RX_FILE) {
-		daemon_on_signal(lws_context_user(lws_get_context(wsi)));
-		if (the_daemon->stopping)
-			lws_cancel_service(lws_get_context(wsi));
-	}
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		daemon_on_signal(d);
 	return 0;
 }
 
@@ -229,7 +226,6 @@ daemon_run(const char *config_path)
 	memset(&d, 0, sizeof(d));
 	d.sigfd = -1;
 	d.config_path = (char *)config_path;
-	the_daemon = &d;
 	if ((d.conf = cmd_load_config(config_path)) == NULL)
 		return EXIT_USAGE;
 	log_set_level(d.conf->log_level);
