@@ -18,7 +18,11 @@
 /* A token or app password is short; anything longer is not one. */
 #define SECRET_MAX	4096
 
-char *
+/*
+ * The file a secret is read from (credentials resolve through
+ * $CREDENTIALS_DIRECTORY); NULL with a reason when it cannot resolve.
+ */
+static char *
 secret_path(const struct config_account *acct, char *why, size_t whysize)
 {
 	const char	*dir;

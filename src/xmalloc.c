@@ -58,16 +58,6 @@ xstrdup(const char *s)
 }
 
 char *
-xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	if ((p = strndup(s, n)) == NULL)
-		fatal("xstrndup");
-	return p;
-}
-
-char *
 xvasprintf(const char *fmt, va_list ap)
 {
 	char	*p;

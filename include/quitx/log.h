@@ -25,7 +25,6 @@ enum log_level {
 
 void	log_init(enum log_level level);
 void	log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 int	log_level_parse(const char *name, enum log_level *out);
 
 void	log_emit(enum log_level level, const char *tag, int with_errno,

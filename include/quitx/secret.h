@@ -25,8 +25,4 @@ int	secret_check(const struct config_account *acct, char *why, size_t whysize);
 long	secret_read(const struct config_account *acct, char *buf, size_t size,
 	    char *why, size_t whysize);
 
-/* The file a secret is read from (credentials resolve through
- * $CREDENTIALS_DIRECTORY); NULL with a reason when it cannot resolve. */
-char	*secret_path(const struct config_account *acct, char *why, size_t whysize);
-
 #endif
