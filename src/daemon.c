@@ -28,7 +28,7 @@
 struct daemon {
 	struct daemon_state	 state;		/* first: the lws context user */
 	struct config		*conf;
-	char			*config_path;
+	const char		*config_path;
 	struct lws_context	*lws;
 	struct lws_vhost	*vhost;
 	lws_sorted_usec_list_t	 watchdog;
@@ -225,7 +225,7 @@ daemon_run(const char *config_path)
 
 	memset(&d, 0, sizeof(d));
 	d.sigfd = -1;
-	d.config_path = (char *)config_path;
+	d.config_path = config_path;
 	if ((d.conf = cmd_load_config(config_path)) == NULL)
 		return EXIT_USAGE;
 	log_set_level(d.conf->log_level);

@@ -1,7 +1,8 @@
 /*
- * store-stats: the counts behind `quitx stats` and /metrics.  Every query
- * here is cheap even with a hundred million edges: edges are summed from
- * the per-upload totals, never counted row by row.
+ * store-stats: the counts behind `quitx stats` and /metrics.  Edges are
+ * summed from the per-upload totals, never counted row by row, so the
+ * edge table's size costs nothing here; the other counts walk indexes of
+ * tables that grow with members (a million rows at the campaign's scale).
  */
 #define LOG_TAG "store"
 #include "store-internal.h"
