@@ -11,13 +11,15 @@ DESTDIR   ?=
 
 CC        ?= cc
 FUZZ_CC   ?= clang
-PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd
+PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd \
+             libxml-2.0
 
 # Debian packages: to build, and in addition to test (clang and its
 # runtime for the fuzz targets, perl for prove).
 DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
-             libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev tzdata
-DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl
+             libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev libxml2-dev \
+             tzdata ca-certificates
+DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl openssl
 
 WARN       = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wformat-truncation \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -43,6 +45,11 @@ LIB_SRC    = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ    = $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 TEST_SRC   = $(wildcard tests/test-*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(B)/tests/%)
+# local peers that behave like the real servers (tests and demo)
+PEER_SRC   = $(wildcard tests/peers/*-peer.c)
+PEER_BIN   = $(PEER_SRC:tests/peers/%.c=$(B)/tests/peers/%)
+BENCH_SRC  = $(wildcard tests/bench/bench-*.c)
+BENCH_BIN  = $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 # quick regression pass over each fuzz target's seeds (longer: make fuzz)
@@ -76,6 +83,14 @@ $(B)/tests/%.o: tests/%.c | pkgconfig-ok
 $(B)/tests/test-%: $(B)/tests/test-%.o $(B)/tests/testutil.o $(B)/libquitx.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+$(B)/tests/peers/%.o: tests/peers/%.c | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/peers $(ALL_CFLAGS) -c -o $@ $<
+
+# a peer is its own program: it shares no code with quitx
+$(B)/tests/peers/%-peer: $(B)/tests/peers/%-peer.o
+	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS)
+
 # deps: install the Debian packages that are missing (as root or with
 # sudo), or print the exact command and stop.
 deps:
@@ -105,8 +120,9 @@ check: deps
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-fuzz
 
-check-unit: $(B)/quitx $(TEST_BIN)
-	QUITX_BIN=$(abspath $(B)/quitx) CMOCKA_MESSAGE_OUTPUT=TAP \
+check-unit: $(B)/quitx $(TEST_BIN) $(PEER_BIN)
+	QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
+	  CMOCKA_MESSAGE_OUTPUT=TAP \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  prove --merge -f $(TEST_BIN)
 
@@ -156,15 +172,27 @@ fuzz: $(FUZZ_BIN)
 # check-src: no unbounded string functions on outside data anywhere.
 check-src:
 	@if grep -nE '\<(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
-	    src/*.c src/*.h include/quitx/*.h tests/*.c tests/fuzz/*.c; then \
+	    src/*.c src/*.h include/quitx/*.h tests/*.c tests/fuzz/*.c tests/bench/*.c \
+	    $(wildcard tests/peers/*.c); then \
 	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
 	  exit 1; fi
 
 demo: deps $(B)/quitx
 	@sh tests/demo.sh $(abspath $(B)/quitx)
 
-bench: deps $(B)/quitx
-	@echo "bench: no benchmarks yet (they come with the connectors and ingest)"
+$(B)/bench/%.o: tests/bench/%.c | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/bench/bench-%: $(B)/bench/bench-%.o $(B)/tests/testutil.o $(B)/libquitx.a
+	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# bench: speed and memory figures (never pass/fail timing in tests)
+bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN)
+	@for b in $(BENCH_BIN); do \
+	  QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
+	    $$b || exit 1; \
+	done
 
 install: $(B)/quitx
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/quitx \
@@ -180,5 +208,7 @@ install: $(B)/quitx
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d)
+-include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d) \
+  $(PEER_SRC:tests/peers/%.c=$(B)/tests/peers/%.d) \
+  $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%.d)
 .SECONDARY:
