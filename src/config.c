@@ -429,6 +429,56 @@ parse_campaign(struct loader *ld, const config_setting_t *s, void *dst)
 	    &ld->conf->campaign);
 }
 
+/* An integer number of seconds within [lo, hi]. */
+static int
+seconds_in(struct loader *ld, const config_setting_t *s, int lo, int hi)
+{
+	char		label[256];
+	long long	v = config_setting_get_int64(s);
+
+	if (v < lo || v > hi) {
+		setting_label(s, label, sizeof(label));
+		lerr(ld, s, "'%s' must be between %d and %d seconds", label,
+		    lo, hi);
+		return -1;
+	}
+	return (int)v;
+}
+
+static void
+parse_stream_timeout(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_streams	*c = dst;
+	int			 v;
+
+	if ((v = seconds_in(ld, s, 2, 3600)) != -1)
+		c->timeout = v;
+}
+
+static void
+parse_poll_interval(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_streams	*c = dst;
+	int			 v;
+
+	if ((v = seconds_in(ld, s, 1, 3600)) != -1)
+		c->poll_interval = v;
+}
+
+static const struct key_spec streams_keys[] = {
+	{ "timeout",		CONFIG_TYPE_INT, 0, parse_stream_timeout },
+	{ "poll_interval",	CONFIG_TYPE_INT, 0, parse_poll_interval },
+};
+
+static void
+parse_streams(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	(void)dst;
+	walk_group(ld, s, streams_keys,
+	    sizeof(streams_keys) / sizeof(streams_keys[0]),
+	    &ld->conf->streams);
+}
+
 static void
 parse_network(struct loader *ld, const config_setting_t *s, void *dst)
 {
@@ -696,11 +746,41 @@ parse_accounts(struct loader *ld, const config_setting_t *s, void *dst)
 	}
 }
 
+/*
+ * An extra CA bundle for the servers' certificates: for a campaign that
+ * runs its own instance behind a private CA, and for the test peers.  It
+ * is trusted in place of the system's store; verification stays on.
+ */
+static void
+parse_ca_file(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	const char	*v = config_setting_get_string(s);
+	struct stat	 sb;
+	char		*path;
+
+	(void)dst;
+	if (v[0] == '\0') {
+		lerr(ld, s, "'ca_file' must not be empty");
+		return;
+	}
+	path = resolve_path(ld, v);
+	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    access(path, R_OK) == -1) {
+		lerr(ld, s, "'ca_file' %s is not a readable file", path);
+		free(path);
+		return;
+	}
+	free(ld->conf->ca_file);
+	ld->conf->ca_file = path;
+}
+
 static const struct key_spec top_keys[] = {
 	{ "store",	CONFIG_TYPE_STRING,	0, parse_store },
+	{ "ca_file",	CONFIG_TYPE_STRING,	0, parse_ca_file },
 	{ "listen",	CONFIG_TYPE_STRING,	0, parse_listen },
 	{ "log_level",	CONFIG_TYPE_STRING,	0, parse_log_level },
 	{ "campaign",	CONFIG_TYPE_GROUP,	0, parse_campaign },
+	{ "streams",	CONFIG_TYPE_GROUP,	0, parse_streams },
 	{ "accounts",	CONFIG_TYPE_LIST,	1, parse_accounts },
 };
 
@@ -733,6 +813,8 @@ config_defaults(struct loader *ld)
 	conf->campaign.minute = 0;
 	conf->campaign.timezone = xstrdup(DEFAULT_TZ);
 	conf->campaign.languages = (1u << LANG_EN) | (1u << LANG_FR);
+	conf->streams.timeout = 75;
+	conf->streams.poll_interval = 30;
 }
 
 /* Rules across settings: account languages, duplicate accounts. */
@@ -878,6 +960,7 @@ config_free(struct config *conf)
 	free(conf->campaign.timezone);
 	free(conf->listen_host);
 	free(conf->store_path);
+	free(conf->ca_file);
 	free(conf->path);
 	free(conf);
 }

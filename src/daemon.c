@@ -20,10 +20,15 @@
 
 #include "quitx/cmd.h"
 #include "quitx/config.h"
+#include "quitx/http.h"
 #include "quitx/httpd.h"
 #include "quitx/log.h"
+#include "quitx/mastodon.h"
 #include "quitx/store.h"
 #include "quitx/xmalloc.h"
+
+/* On SIGTERM, sends in flight get this long to finish. */
+#define DRAIN_SECONDS	10
 
 struct daemon {
 	struct daemon_state	 state;		/* first: the lws context user */
@@ -31,6 +36,10 @@ struct daemon {
 	const char		*config_path;
 	struct lws_context	*lws;
 	struct lws_vhost	*vhost;
+	struct lws_vhost	*client_vhost;	/* streams and HTTP clients */
+	struct http		*http;
+	struct mastodon		**mastodon;
+	size_t			 nmastodon;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
@@ -150,6 +159,7 @@ static const struct lws_protocols signal_protocol = {
 };
 
 static struct lws_protocols protocols[3];
+static struct lws_protocols client_protocols[3];
 
 /* Block the signals we handle and read them from a descriptor instead. */
 static int
@@ -213,7 +223,103 @@ lws_setup(struct daemon *d)
 		return -1;
 	}
 	d->sigfd_owned_by_lws = 1;	/* lws closes it with the context */
+
+	/*
+	 * Outgoing connections get their own vhost: it listens on nothing
+	 * and holds the client TLS context (always verifying; ca_file
+	 * replaces the system's store when set).
+	 */
+	client_protocols[0] = mastodon_stream_protocol;
+	client_protocols[1] = http_curl_protocol;
+	memset(&client_protocols[2], 0, sizeof(client_protocols[2]));
+	memset(&info, 0, sizeof(info));
+	info.vhost_name = "quitx-client";
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = client_protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = d->conf->ca_file;
+	if ((d->client_vhost = lws_create_vhost(d->lws, &info)) == NULL) {
+		log_warnx("cannot set up outgoing connections (TLS)");
+		return -1;
+	}
+	if ((d->http = http_create(d->lws, d->client_vhost,
+	    d->conf->ca_file)) == NULL)
+		return -1;
 	return 0;
+}
+
+/* Connect every Mastodon account of the config. */
+static void
+connectors_start(struct daemon *d)
+{
+	const struct config_account	*a;
+	struct mastodon_env		 env;
+	struct mastodon			*m;
+	int64_t				 id;
+	size_t				 i;
+
+	memset(&env, 0, sizeof(env));
+	env.lws = d->lws;
+	env.vhost = d->client_vhost;
+	env.http = d->http;
+	env.store = d->state.store;
+	env.ca_file = d->conf->ca_file;
+	env.stream_timeout = d->conf->streams.timeout;
+	env.poll_interval = d->conf->streams.poll_interval;
+	d->mastodon = xcalloc(d->conf->naccounts + 1, sizeof(*d->mastodon));
+	for (i = 0; i < d->conf->naccounts; i++) {
+		a = &d->conf->accounts[i];
+		if (a->network != NETWORK_MASTODON)
+			continue;
+		if ((id = store_bot_account_id(d->state.store, a)) == -1 ||
+		    (m = mastodon_start(&env, a, id)) == NULL)
+			continue;
+		d->mastodon[d->nmastodon++] = m;
+	}
+}
+
+static int
+connectors_busy(struct daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nmastodon; i++)
+		if (mastodon_busy(d->mastodon[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Stop listening and starting sends; let what is in flight finish (the
+ * outbox marks a row sent only once the server said so), for at most
+ * DRAIN_SECONDS.
+ */
+static void
+connectors_drain(struct daemon *d)
+{
+	time_t	deadline = time(NULL) + DRAIN_SECONDS;
+	size_t	i;
+
+	for (i = 0; i < d->nmastodon; i++)
+		mastodon_stop(d->mastodon[i]);
+	while (connectors_busy(d) && time(NULL) < deadline)
+		if (lws_service(d->lws, 0) < 0)
+			break;
+	if (connectors_busy(d))
+		log_warnx("stopping with a send in flight: it is retried "
+		    "(safely, with its idempotency key) at the next start");
+}
+
+static void
+connectors_free(struct daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nmastodon; i++)
+		mastodon_free(d->mastodon[i]);
+	free(d->mastodon);
+	d->mastodon = NULL;
+	d->nmastodon = 0;
 }
 
 int
@@ -221,7 +327,7 @@ daemon_run(const char *config_path)
 {
 	struct daemon	 d;
 	char		 err[512];
-	int		 rc = EXIT_RUNTIME;
+	int		 rc = EXIT_RUNTIME, n;
 
 	memset(&d, 0, sizeof(d));
 	d.sigfd = -1;
@@ -240,8 +346,12 @@ daemon_run(const char *config_path)
 	}
 	if (store_bot_accounts_sync(d.state.store, d.conf) == -1)
 		goto out;
+	if ((n = store_outbox_requeue_sending(d.state.store)) > 0)
+		log_info("%d row%s left sending by the last run queued again",
+		    n, n == 1 ? "" : "s");
 	if (signals_setup(&d) == -1 || lws_setup(&d) == -1)
 		goto out;
+	connectors_start(&d);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
 		watchdog_ping(&d.watchdog);
 
@@ -255,7 +365,10 @@ daemon_run(const char *config_path)
 		if (lws_service(d.lws, 0) < 0)
 			break;
 	rc = d.stopping ? EXIT_OK : EXIT_RUNTIME;
+	connectors_drain(&d);
 out:
+	connectors_free(&d);
+	http_destroy(d.http);
 	if (d.lws != NULL) {
 		lws_sul_cancel(&d.watchdog);
 		lws_context_destroy(d.lws);

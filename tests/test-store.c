@@ -319,10 +319,121 @@ test_sync_and_stats(void **state)
 	free(path);
 }
 
+/* Events and the cursor commit together; an event seen twice is kept once. */
+static void
+test_inbox_and_cursor(void **state)
+{
+	char			*path = xasprintf("%s/i.db", (char *)*state);
+	char			 err[256], *cur;
+	struct store		*st;
+	struct inbox_event	 ev[2];
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	raw_exec(path, "INSERT INTO bot_account (network, server, handle,"
+	    " lang) VALUES ('mastodon', 'https://m.example', 'b', 'en')");
+	assert_int_equal(store_cursor_get(st, "mastodon:1", &cur), 0);
+	assert_null(cur);
+	memset(ev, 0, sizeof(ev));
+	ev[0] = (struct inbox_event){ "10", "mention", "{\"a\":1}", INBOX_NEW,
+	    NULL };
+	ev[1] = (struct inbox_event){ "11", "mention", "{}", INBOX_IGNORED,
+	    "from a bot account" };
+	assert_int_equal(store_inbox_add(st, 1, ev, 2, "mastodon:1", "11"), 2);
+	/* the stream and a catch-up both saw 11: one row */
+	assert_int_equal(store_inbox_add(st, 1, &ev[1], 1, "mastodon:1", "12"),
+	    0);
+	assert_int_equal(store_cursor_get(st, "mastodon:1", &cur), 1);
+	assert_string_equal(cur, "12");
+	free(cur);
+	/* a failing write leaves neither the event nor the cursor */
+	ev[0].event_id = "13";
+	assert_int_equal(store_inbox_add(st, 99, ev, 1, "mastodon:1", "13"),
+	    -1);
+	assert_int_equal(store_cursor_get(st, "mastodon:1", &cur), 1);
+	assert_string_equal(cur, "12");
+	free(cur);
+	store_close(st);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM inbox"), 2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM inbox WHERE"
+	    " state = 'ignored' AND handled_at IS NOT NULL AND error ="
+	    " 'from a bot account'"), 1);
+	free(path);
+}
+
+/* The outbox's life: queue once, threads in order, retry, sent, failed. */
+static void
+test_outbox_lifecycle(void **state)
+{
+	char			*path = xasprintf("%s/o.db", (char *)*state);
+	char			 err[256];
+	struct store		*st;
+	struct outbox_new	 n;
+	struct outbox_row	 row;
+	int64_t			 a, b, again, when;
+
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+	raw_exec(path, "INSERT INTO bot_account (network, server, handle,"
+	    " lang) VALUES ('mastodon', 'https://m.example', 'b', 'en')");
+	memset(&n, 0, sizeof(n));
+	n.bot_account_id = 1;
+	n.kind = "announce";
+	n.priority = 5;
+	n.idem_key = "thread:1";
+	n.body = "{\"status\":\"part 1\"}";
+	n.not_before = 100;
+	assert_int_equal(store_outbox_add(st, &n, &a), 1);
+	assert_int_equal(store_outbox_add(st, &n, &again), 0);
+	assert_int_equal(again, a);
+	n.idem_key = "thread:2";
+	n.body = "{\"status\":\"part 2\"}";
+	n.thread_parent_id = a;
+	assert_int_equal(store_outbox_add(st, &n, &b), 1);
+
+	/* nothing before its time */
+	assert_int_equal(store_outbox_next(st, 1, 99, &row), 0);
+	assert_int_equal(store_outbox_next_due(st, 1, &when), 1);
+	assert_int_equal(when, 100);
+	/* the parent first; the child waits until the parent is sent */
+	assert_int_equal(store_outbox_next(st, 1, 100, &row), 1);
+	assert_int_equal(row.id, a);
+	outbox_row_clear(&row);
+	assert_int_equal(store_outbox_sending(st, a), 0);
+	assert_int_equal(store_outbox_next(st, 1, 100, &row), 0);
+	/* a crash while sending: the row is queued again at start */
+	assert_int_equal(store_outbox_requeue_sending(st), 1);
+	assert_int_equal(store_outbox_next(st, 1, 100, &row), 1);
+	assert_int_equal(row.attempts, 1);
+	outbox_row_clear(&row);
+	assert_int_equal(store_outbox_sending(st, a), 0);
+	assert_int_equal(store_outbox_retry(st, a, 200, "503 busy"), 0);
+	assert_int_equal(store_outbox_next(st, 1, 150, &row), 0);
+	assert_int_equal(store_outbox_next(st, 1, 200, &row), 1);
+	assert_int_equal(row.attempts, 2);
+	outbox_row_clear(&row);
+	assert_int_equal(store_outbox_sent(st, a, "109", 201), 0);
+	/* now the child, with its parent's post id to reply to */
+	assert_int_equal(store_outbox_next(st, 1, 201, &row), 1);
+	assert_int_equal(row.id, b);
+	assert_string_equal(row.parent_remote_id, "109");
+	assert_string_equal(row.body, "{\"status\":\"part 2\"}");
+	outbox_row_clear(&row);
+	assert_int_equal(store_outbox_failed(st, b, "422 too long"), 0);
+	assert_int_equal(store_outbox_next(st, 1, 1000, &row), 0);
+	assert_int_equal(store_outbox_next_due(st, 1, &when), 0);
+	store_close(st);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'sent' AND remote_id = '109' AND sent_at = 201"), 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'failed' AND last_error = '422 too long'"), 1);
+	free(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inbox_and_cursor),
+		cmocka_unit_test(test_outbox_lifecycle),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_wal_journal),
 		cmocka_unit_test(test_migrate_from_every_version),

@@ -49,13 +49,21 @@ struct config_campaign {
 	unsigned	 languages;		/* bit (1 << enum lang) per language */
 };
 
+/* How the daemon watches the networks' streams. */
+struct config_streams {
+	int	timeout;	/* seconds without a frame or pong: reconnect */
+	int	poll_interval;	/* seconds between polls while a stream is down */
+};
+
 struct config {
 	char			*path;		/* the file this was read from */
 	char			*store_path;
+	char			*ca_file;	/* NULL: the system's CA store */
 	char			*listen_host;	/* numeric IPv4 or IPv6 address */
 	int			 listen_port;
 	enum log_level		 log_level;
 	struct config_campaign	 campaign;
+	struct config_streams	 streams;
 	struct config_account	*accounts;
 	size_t			 naccounts;
 };

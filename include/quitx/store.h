@@ -74,6 +74,104 @@ int	store_bot_accounts_sync(struct store *st, const struct config *conf);
 /* Counts for `quitx stats` and /metrics. */
 int	store_stats_get(struct store *st, struct store_stats *out);
 
+/* The row id of a configured bot account (after sync), or -1. */
+int64_t	store_bot_account_id(struct store *st, const struct config_account *a);
+
+/* Record the network's own id of a bot account (Mastodon id, DID). */
+int	store_bot_account_set_remote(struct store *st, int64_t id,
+	    const char *remote_id);
+
+/* --- inbox: everything that arrives, before it is handled --- */
+
+struct inbox_event {
+	const char		*event_id;	/* the network's id: unique per bot */
+	const char		*kind;		/* "mention", "follow", ... */
+	const char		*payload;	/* the entity as received (JSON) */
+	enum inbox_state	 state;		/* NEW, or IGNORED with a reason */
+	const char		*reason;	/* why IGNORED, else NULL */
+};
+
+/*
+ * Write events (those already there are skipped) and, when stream is not
+ * NULL, set that stream's cursor, in one transaction: a crash keeps both
+ * or neither.  Returns how many events were new, or -1.
+ */
+int	store_inbox_add(struct store *st, int64_t bot_account_id,
+	    const struct inbox_event *ev, size_t n, const char *stream,
+	    const char *cursor);
+
+/* A stream's saved position: 1 and *out (free it), 0 if none, -1. */
+int	store_cursor_get(struct store *st, const char *stream, char **out);
+
+/* --- outbox: everything that leaves --- */
+
+struct outbox_row {
+	int64_t	 id;
+	int64_t	 bot_account_id;
+	int64_t	 member_id;		/* 0: none */
+	int64_t	 thread_parent_id;	/* 0: not in a thread */
+	char	*parent_remote_id;	/* the parent's post id once sent */
+	char	*kind;
+	int	 priority;		/* lower is sooner */
+	char	*idem_key;
+	char	*body;			/* what the network receives (JSON) */
+	int64_t	 not_before;
+	int	 attempts;
+};
+
+/* What to queue; idem_key also makes queueing the same thing twice a no-op. */
+struct outbox_new {
+	int64_t		 bot_account_id;
+	int64_t		 member_id;		/* 0: none */
+	int64_t		 thread_parent_id;	/* 0: none */
+	const char	*kind;
+	int		 priority;
+	const char	*idem_key;
+	const char	*body;
+	int64_t		 not_before;
+};
+
+/*
+ * Queue a row.  Returns 1 and its id, 0 and the existing row's id when
+ * idem_key was already queued, or -1.
+ */
+int	store_outbox_add(struct store *st, const struct outbox_new *row,
+	    int64_t *id);
+
+/*
+ * The next row a bot account may send at time now: queued, due, and
+ * (in a thread) whose parent was sent.  Lowest priority first, then
+ * oldest.  1 with *row filled (clear it), 0 when none, -1 on error.
+ */
+int	store_outbox_next(struct store *st, int64_t bot_account_id,
+	    int64_t now, struct outbox_row *row);
+
+/* The earliest not_before of a bot account's queued rows: 1, 0, -1. */
+int	store_outbox_next_due(struct store *st, int64_t bot_account_id,
+	    int64_t *when);
+
+/* Mark a row being sent (attempts + 1) before the request leaves. */
+int	store_outbox_sending(struct store *st, int64_t id);
+
+/* The network accepted it: its own id of the post or message. */
+int	store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
+	    int64_t now);
+
+/* Back to the queue until not_before, with the reason (logged, stored). */
+int	store_outbox_retry(struct store *st, int64_t id, int64_t not_before,
+	    const char *error);
+
+/* Given up: the server refused it for good. */
+int	store_outbox_failed(struct store *st, int64_t id, const char *error);
+
+/*
+ * At start: rows left 'sending' by a crash go back to the queue (their
+ * idempotency key makes the resend safe).  Returns how many, or -1.
+ */
+int	store_outbox_requeue_sending(struct store *st);
+
+void	outbox_row_clear(struct outbox_row *row);
+
 const char	*store_inbox_state_name(enum inbox_state s);
 const char	*store_outbox_state_name(enum outbox_state s);
 

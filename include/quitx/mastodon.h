@@ -1,0 +1,68 @@
+/*
+ * mastodon: one Mastodon bot account, connected.
+ *
+ * It checks the token (verify_credentials), reads the instance (streaming
+ * URL, max_characters), catches up on notifications with min_id paging,
+ * then listens on the streaming API (user:notification); every mention
+ * and follow goes to the inbox with the last notification id.  When the
+ * stream is down it polls, and reconnects with backoff and jitter.  It
+ * also sends the account's outbox rows (POST /api/v1/statuses with an
+ * Idempotency-Key) through an outbox pacer.
+ */
+#ifndef QUITX_MASTODON_H
+#define QUITX_MASTODON_H
+
+#include <stdint.h>
+
+struct lws_context;
+struct lws_vhost;
+struct lws_protocols;
+struct http;
+struct store;
+struct config;
+struct config_account;
+
+struct mastodon_env {
+	struct lws_context	*lws;
+	struct lws_vhost	*vhost;		/* lists mastodon_stream_protocol */
+	struct http		*http;
+	struct store		*store;
+	const char		*ca_file;	/* NULL: the system's store */
+	int			 stream_timeout;	/* seconds */
+	int			 poll_interval;		/* seconds */
+};
+
+enum mastodon_state {
+	MASTODON_STARTING,	/* checking the token and the instance */
+	MASTODON_STREAMING,	/* connected to the stream */
+	MASTODON_POLLING,	/* stream down: polling, reconnecting */
+	MASTODON_DISABLED,	/* token refused: nothing more is tried */
+};
+
+struct mastodon;
+
+/* The lws protocol of the streaming connections: list it on the vhost. */
+extern const struct lws_protocols mastodon_stream_protocol;
+
+/*
+ * Start an account (reads its token now).  Returns NULL with a logged
+ * reason when the secret cannot be read.
+ */
+struct mastodon	*mastodon_start(const struct mastodon_env *env,
+		    const struct config_account *acct, int64_t bot_account_id);
+
+/* Close the stream and send nothing new; a send in flight completes. */
+void		 mastodon_stop(struct mastodon *m);
+
+/* 1 while a request that changes something is in flight. */
+int		 mastodon_busy(const struct mastodon *m);
+
+void		 mastodon_free(struct mastodon *m);
+
+enum mastodon_state mastodon_state(const struct mastodon *m);
+const char	*mastodon_state_name(enum mastodon_state s);
+
+/* "@handle on https://server", for log lines and metrics. */
+const char	*mastodon_label(const struct mastodon *m);
+
+#endif
