@@ -749,7 +749,7 @@ parse_accounts(struct loader *ld, const config_setting_t *s, void *dst)
 /*
  * An extra CA bundle for the servers' certificates: for a campaign that
  * runs its own instance behind a private CA, and for the test peers.  It
- * is trusted in place of the system's store; verification stays on.
+ * is trusted besides the system's store; verification stays on.
  */
 static void
 parse_ca_file(struct loader *ld, const config_setting_t *s, void *dst)

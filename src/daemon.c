@@ -227,7 +227,7 @@ lws_setup(struct daemon *d)
 	/*
 	 * Outgoing connections get their own vhost: it listens on nothing
 	 * and holds the client TLS context (always verifying; ca_file
-	 * replaces the system's store when set).
+	 * adds to the system's store).
 	 */
 	client_protocols[0] = mastodon_stream_protocol;
 	client_protocols[1] = http_curl_protocol;
@@ -263,7 +263,6 @@ connectors_start(struct daemon *d)
 	env.vhost = d->client_vhost;
 	env.http = d->http;
 	env.store = d->state.store;
-	env.ca_file = d->conf->ca_file;
 	env.stream_timeout = d->conf->streams.timeout;
 	env.poll_interval = d->conf->streams.poll_interval;
 	d->mastodon = xcalloc(d->conf->naccounts + 1, sizeof(*d->mastodon));

@@ -62,6 +62,7 @@ struct http {
 	CURLM			*multi;
 	char			*ca_file;
 	lws_sorted_usec_list_t	 timer;
+	lws_sorted_usec_list_t	 rearm;		/* write interest, see below */
 	struct http_request	*reqs;
 	size_t			 nreqs;
 	struct http_sock	*socks;		/* dead ones freed after an action */
@@ -92,9 +93,10 @@ sock_new(struct http *h, curl_socket_t fd)
 	desc.fd.filefd = copy;
 	desc.vh_prot_name = http_curl_protocol.name;
 	desc.opaque = hs;
-	/* on failure lws has closed the copy */
+	/* lws closes only sockets on failure, not raw descriptors */
 	if ((hs->wsi = lws_adopt_descriptor_vhost_via_info(&desc)) == NULL) {
 		log_warnx("cannot watch a connection in the event loop");
+		close(copy);
 		free(hs);
 		return NULL;
 	}
@@ -183,6 +185,22 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+/*
+ * lws clears POLLOUT after the writable callback returns, so asking for
+ * another one from inside it is lost.  When curl still wants to write,
+ * the request is made again from a timer, outside the callback.
+ */
+static void
+on_rearm(lws_sorted_usec_list_t *sul)
+{
+	struct http		*h = lws_container_of(sul, struct http, rearm);
+	struct http_sock	*hs;
+
+	for (hs = h->socks; hs != NULL; hs = hs->next)
+		if (!hs->dead && hs->wsi != NULL && (hs->want & CURL_POLL_OUT))
+			lws_callback_on_writable(hs->wsi);
+}
+
 static int
 curl_protocol_cb(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
@@ -205,13 +223,16 @@ curl_protocol_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		/* hs stays allocated until the action returns */
 		http_action(h, hs->fd, CURL_CSELECT_OUT);
 		if (!hs->dead && hs->wsi != NULL && (hs->want & CURL_POLL_OUT))
-			lws_callback_on_writable(hs->wsi);
+			lws_sul_schedule(h->lws, 0, &h->rearm, on_rearm, 0);
 		break;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
-		/* lws gave up on it (hang-up): let curl see the error */
+		/*
+		 * lws saw a hang-up: let curl read what the server said
+		 * before closing (an early 4xx) and notice the close itself.
+		 */
 		hs->wsi = NULL;
 		fd = hs->fd;
-		http_action(h, fd, CURL_CSELECT_ERR);
+		http_action(h, fd, CURL_CSELECT_IN | CURL_CSELECT_OUT);
 		break;
 	default:
 		break;
@@ -515,6 +536,7 @@ http_destroy(struct http *h)
 		http_request_cancel(h->reqs);
 	curl_multi_cleanup(h->multi);
 	lws_sul_cancel(&h->timer);
+	lws_sul_cancel(&h->rearm);
 	socks_flush(h, 1);
 	free(h->ca_file);
 	free(h);

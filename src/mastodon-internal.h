@@ -32,6 +32,7 @@ struct mastodon {
 	char			*me_id;
 	char			*me_acct;
 	char			*stream_url;	/* wss://host[:port] */
+	char			*domain;	/* the instance's account domain */
 	int			 max_chars;
 
 	/* REST */
@@ -39,10 +40,12 @@ struct mastodon {
 	int			 catching_up;
 	int			 catchup_again;	/* a reconnect came during one */
 	int			 catchup_pending; /* failed: the timer retries */
+	int			 caught_up;	/* stream frames may move the cursor */
 	int			 start_failures;
 	lws_sorted_usec_list_t	 start_timer;
 	lws_sorted_usec_list_t	 poll_timer;
-	struct http_ratelimit	 rl;		/* the latest answer's budget */
+	struct http_ratelimit	 rl;		/* the latest read's budget */
+	struct http_ratelimit	 rl_post;	/* POST /statuses: its own limiter */
 
 	/* stream */
 	struct lws		*ws;
@@ -63,9 +66,11 @@ struct mastodon {
 
 /* mastodon.c */
 void	mastodon_catch_up(struct mastodon *m);
+/* 0 or more: stored; -1: not understood (skipped); -2: the store failed */
 int	mastodon_store_notification(struct mastodon *m, const char *json,
 	    size_t len, int advance_cursor);
 void	mastodon_note_budget(struct mastodon *m, const struct http_ratelimit *rl);
+void	mastodon_catch_up_failed(struct mastodon *m, int wait);
 void	mastodon_set_state(struct mastodon *m, enum mastodon_state s);
 void	mastodon_disable(struct mastodon *m, const char *why);
 void	mastodon_start_polling(struct mastodon *m);
@@ -77,6 +82,7 @@ void	mastodon_stream_cancel_timers(struct mastodon *m);
 
 /* mastodon-send.c */
 void	mastodon_send_start(struct mastodon *m);
+void	mastodon_send_cancel(struct mastodon *m);
 
 /* The server's {"error": "..."} text, or a short fallback; malloc'd. */
 char	*mastodon_error_text(const char *body, size_t len, long status);

@@ -35,15 +35,15 @@ struct send_ctx {
 static int
 acct_matches(const struct mastodon *m, const char *got, const char *want)
 {
-	const char	*host = m->server + strlen("https://");
-	size_t		 n;
+	size_t	n;
 
 	if (strcasecmp(got, want) == 0)
 		return 1;
-	/* "user" == "user@our.host" */
+	/* "user" == "user@our.domain" (the instance's account domain) */
 	n = strlen(got);
-	return strchr(got, '@') == NULL && strncasecmp(got, want, n) == 0 &&
-	    want[n] == '@' && strcasecmp(want + n + 1, host) == 0;
+	return m->domain != NULL && strchr(got, '@') == NULL &&
+	    strncasecmp(got, want, n) == 0 && want[n] == '@' &&
+	    strcasecmp(want + n + 1, m->domain) == 0;
 }
 
 static int
@@ -90,7 +90,9 @@ on_posted(const struct http_response *res, void *arg)
 	char		*why, *msg;
 	time_t		 reset;
 
-	mastodon_note_budget(m, &res->rl);
+	/* statuses have their own, tighter limiter: keep it apart */
+	if (res->rl.present)
+		m->rl_post = res->rl;
 	if (res->status == 0) {
 		finish(c, SEND_RETRY, NULL, res->error, 0);
 		return;
@@ -103,9 +105,10 @@ on_posted(const struct http_response *res, void *arg)
 			finish(c, SEND_RETRY, NULL, "answer without a status "
 			    "id", 0);
 		else if (c->to != NULL && !mentions_include(m, root, c->to)) {
+			/* posted, but to nobody: keep its id for the record */
 			msg = xasprintf("@%s could not be mentioned: the "
-			    "message reached nobody (status %s)", c->to, id);
-			finish(c, SEND_REFUSED, NULL, msg, 0);
+			    "message reached nobody", c->to);
+			finish(c, SEND_REFUSED, id, msg, 0);
 			free(msg);
 		} else
 			finish(c, SEND_OK, id, NULL, 0);
@@ -118,12 +121,12 @@ on_posted(const struct http_response *res, void *arg)
 		finish(c, SEND_RATE_LIMITED, NULL, why, reset);
 	} else if (res->status >= 500 || res->status == 408)
 		finish(c, SEND_RETRY, NULL, why, 0);
-	else {
-		if (res->status == 401)
-			log_errx("%s: the token was refused while posting",
-			    m->label);
+	else if (res->status == 401) {
+		/* not this row's fault: it waits for a working token */
+		finish(c, SEND_RETRY, NULL, why, 0);
+		mastodon_disable(m, why);
+	} else
 		finish(c, SEND_REFUSED, NULL, why, 0);
-	}
 	free(why);
 }
 
@@ -199,15 +202,35 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 /* Keep the last requests of the window for reading notifications. */
 #define BUDGET_RESERVE	5
 
+/* Wait for a reset rather than spend the budget on 429s. */
 static time_t
 ready_at(void *net, time_t now)
 {
 	struct mastodon	*m = net;
+	time_t		 when = now;
 
 	if (m->rl.present && m->rl.remaining <= BUDGET_RESERVE &&
-	    m->rl.reset > now)
-		return m->rl.reset;
-	return now;
+	    m->rl.reset > when)
+		when = m->rl.reset;
+	if (m->rl_post.present && m->rl_post.remaining <= 0 &&
+	    m->rl_post.reset > when)
+		when = m->rl_post.reset;
+	return when;
+}
+
+/* Drop a send in flight without a callback (the account is freed). */
+void
+mastodon_send_cancel(struct mastodon *m)
+{
+	struct send_ctx	*c = m->send_ctx;
+
+	http_request_cancel(m->send_req);
+	m->send_req = NULL;
+	if (c != NULL) {
+		free(c->to);
+		free(c);
+	}
+	m->send_ctx = NULL;
 }
 
 static int

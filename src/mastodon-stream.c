@@ -90,8 +90,10 @@ on_frame(struct mastodon *m, const char *frame, size_t len)
 	switch (ev) {
 	case MASTODON_EV_NOTIFICATION:
 		/* the cursor moves only once a catch-up reached the present */
-		mastodon_store_notification(m, payload, strlen(payload),
-		    !m->catching_up);
+		if (mastodon_store_notification(m, payload, strlen(payload),
+		    m->caught_up && !m->catching_up) == -2)
+			/* not stored: fetch it again before moving on */
+			mastodon_catch_up_failed(m, 1);
 		break;
 	case MASTODON_EV_ERROR:
 		log_warnx("%s: the streaming server says: %s", m->label,
@@ -116,7 +118,10 @@ stream_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	int		 status;
 
 	(void)user;
-	if (m == NULL)
+	/* protocols[0] also hears about the vhost's other connections */
+	if (m == NULL || lws_get_protocol(wsi) == NULL ||
+	    strcmp(lws_get_protocol(wsi)->name,
+	    mastodon_stream_protocol.name) != 0)
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -130,19 +135,26 @@ stream_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		m->ws_established = 1;
-		m->ws_failures = 0;
 		m->ws_last_rx = time(NULL);
 		m->ws_ping_due = 0;
 		log_info("%s: stream connected", m->label);
-		lws_sul_cancel(&m->poll_timer);
 		mastodon_set_state(m, MASTODON_STREAMING);
 		lws_sul_schedule(m->env.lws, 0, &m->ws_watch, on_watch,
 		    LWS_US_PER_SEC);
-		/* the stream has no replay: fetch what came meanwhile */
-		mastodon_catch_up(m);
+		/*
+		 * The stream has no replay: fetch what came meanwhile, unless
+		 * a failed catch-up is already waiting (a rate-limit reset).
+		 */
+		m->caught_up = 0;
+		if (!m->catchup_pending) {
+			lws_sul_cancel(&m->poll_timer);
+			mastodon_catch_up(m);
+		}
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		m->ws_last_rx = time(NULL);
+		/* the backoff resets once the server really talks to us */
+		m->ws_failures = 0;
 		if (lws_frame_is_binary(wsi))
 			break;
 		if (m->ws_len + len > FRAME_MAX) {
@@ -165,6 +177,7 @@ stream_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		m->ws_last_rx = time(NULL);
 		m->ws_ping_due = 0;
+		m->ws_failures = 0;
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (m->ws_ping_due == 1) {
@@ -235,7 +248,8 @@ mastodon_stream_connect(struct mastodon *m)
 	i.vhost = m->env.vhost;
 	i.address = host;
 	i.port = port;
-	i.ssl_connection = LCCSCF_USE_SSL;
+	/* a redirect would carry the token to another host: refuse it */
+	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	i.path = "/api/v1/streaming?stream=user:notification";
 	i.host = origin;
 	i.origin = origin;

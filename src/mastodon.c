@@ -266,7 +266,7 @@ mastodon_store_notification(struct mastodon *m, const char *json, size_t len,
 	if (added >= 0 && cursor != NULL)
 		cursor_set(m, cursor);
 	mastodon_notification_clear(&n);
-	return added;
+	return added < 0 ? -2 : added;
 }
 
 /* --- catch-up --- */
@@ -308,6 +308,7 @@ store_page(struct mastodon *m, const char *body, size_t len)
 		    sizeof(err)) == -1 || !mastodon_id_valid(ns[nparsed].id)) {
 			log_warnx("%s: a notification was not understood "
 			    "and is skipped", m->label);
+			mastodon_notification_clear(&ns[nparsed]);
 			free(texts[nparsed]);
 			texts[nparsed] = NULL;
 			continue;
@@ -347,6 +348,7 @@ store_page(struct mastodon *m, const char *body, size_t len)
 	return added < 0 ? -1 : (int)count;
 }
 
+/* A catch-up reached an empty page: the inbox holds everything so far. */
 static void
 catch_up_done(struct mastodon *m)
 {
@@ -354,7 +356,9 @@ catch_up_done(struct mastodon *m)
 	if (m->catchup_again && !m->stopping) {
 		m->catchup_again = 0;
 		mastodon_catch_up(m);
+		return;
 	}
+	m->caught_up = 1;
 }
 
 static void
@@ -367,9 +371,42 @@ on_poll_timer(lws_sorted_usec_list_t *sul)
 		m->catchup_pending = 0;
 		mastodon_catch_up(m);
 	}
-	if (m->state == MASTODON_POLLING && !m->stopping)
+	if (m->state == MASTODON_POLLING && !m->stopping &&
+	    lws_dll2_is_detached(&m->poll_timer.list))
 		lws_sul_schedule(m->env.lws, 0, &m->poll_timer, on_poll_timer,
 		    (lws_usec_t)m->env.poll_interval * LWS_US_PER_SEC);
+}
+
+/*
+ * A catch-up did not reach the present: until one does, stream frames
+ * must not move the cursor past the gap.  The timer tries again.
+ */
+void
+mastodon_catch_up_failed(struct mastodon *m, int wait)
+{
+	m->catching_up = 0;
+	m->catchup_again = 0;
+	m->caught_up = 0;
+	if (m->stopping || m->state == MASTODON_DISABLED)
+		return;
+	m->catchup_pending = 1;
+	lws_sul_schedule(m->env.lws, 0, &m->poll_timer, on_poll_timer,
+	    (lws_usec_t)wait * LWS_US_PER_SEC);
+}
+
+/*
+ * Forward from the cursor, oldest first.  No cursor (first start): from
+ * the beginning, since bot accounts are made for the campaign and every
+ * mention they ever got is a member talking to it.  include_filtered:
+ * since 4.3 the server filters private mentions from accounts the bot
+ * does not follow, and never streams them; members' DMs are such.
+ */
+static char *
+catch_up_url(struct mastodon *m)
+{
+	return xasprintf("%s/api/v1/notifications?types[]=mention&"
+	    "types[]=follow&include_filtered=true&limit=%d&min_id=%s",
+	    m->server, CATCHUP_LIMIT, m->cursor != NULL ? m->cursor : "0");
 }
 
 /* The next page: the server's rel="prev" link when it stays on our host. */
@@ -382,9 +419,7 @@ next_page_url(struct mastodon *m, const struct http_response *res)
 	    strncmp(res->link_prev, m->server, n) == 0 &&
 	    strncmp(res->link_prev + n, "/api/v1/notifications?", 22) == 0)
 		return xstrdup(res->link_prev);
-	return xasprintf("%s/api/v1/notifications?types[]=mention&"
-	    "types[]=follow&limit=%d&min_id=%s", m->server, CATCHUP_LIMIT,
-	    m->cursor != NULL ? m->cursor : "0");
+	return catch_up_url(m);
 }
 
 static void
@@ -403,10 +438,12 @@ on_catch_up(const struct http_response *res, void *arg)
 			free(url);
 			return;
 		}
-		if (n == 0)
+		if (n == 0) {
 			log_debug("%s: caught up (cursor %s)", m->label,
 			    m->cursor != NULL ? m->cursor : "none");
-		catch_up_done(m);
+			catch_up_done(m);
+		} else
+			mastodon_catch_up_failed(m, m->env.poll_interval);
 		return;
 	}
 	why = res->status != 0 ?
@@ -425,11 +462,7 @@ on_catch_up(const struct http_response *res, void *arg)
 	log_warnx("%s: catch-up failed: %s; again in %d s", m->label, why,
 	    wait);
 	free(why);
-	m->catching_up = 0;
-	m->catchup_again = 0;
-	m->catchup_pending = 1;
-	lws_sul_schedule(m->env.lws, 0, &m->poll_timer, on_poll_timer,
-	    (lws_usec_t)wait * LWS_US_PER_SEC);
+	mastodon_catch_up_failed(m, wait);
 }
 
 static void
@@ -457,9 +490,7 @@ mastodon_catch_up(struct mastodon *m)
 		return;
 	}
 	m->catching_up = 1;
-	url = xasprintf("%s/api/v1/notifications?types[]=mention&"
-	    "types[]=follow&limit=%d&min_id=%s", m->server, CATCHUP_LIMIT,
-	    m->cursor != NULL ? m->cursor : "0");
+	url = catch_up_url(m);
 	catch_up_page(m, url);
 	free(url);
 }
@@ -496,6 +527,27 @@ streaming_url(struct mastodon *m, json_t *instance)
 	return xasprintf("wss://%s", m->server + strlen("https://"));
 }
 
+/*
+ * The domain in local accounts' addresses (LOCAL_DOMAIN), which may
+ * differ from the host serving the API (WEB_DOMAIN).
+ */
+static char *
+instance_domain(struct mastodon *m, json_t *instance)
+{
+	const char	*v = json_string_value(json_object_get(instance,
+			    "domain"));
+	char		*host;
+	size_t		 n;
+
+	if (v != NULL && (n = strlen(v)) > 0 && n < 254 &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n)
+		return xstrdup(v);
+	host = xstrdup(m->server + strlen("https://"));
+	host[strcspn(host, ":/")] = '\0';
+	return host;
+}
+
 static void
 on_instance(const struct http_response *res, void *arg)
 {
@@ -517,6 +569,8 @@ on_instance(const struct http_response *res, void *arg)
 	/* 404: a server before 4.0; its host serves the stream */
 	free(m->stream_url);
 	m->stream_url = streaming_url(m, root);
+	free(m->domain);
+	m->domain = instance_domain(m, root);
 	mc = json_object_get(json_object_get(json_object_get(root,
 	    "configuration"), "statuses"), "max_characters");
 	m->max_chars = json_is_integer(mc) && json_integer_value(mc) > 0 &&
@@ -648,9 +702,7 @@ mastodon_free(struct mastodon *m)
 	if (m == NULL)
 		return;
 	mastodon_stop(m);
-	http_request_cancel(m->send_req);
-	m->send_req = NULL;
-	free(m->send_ctx);
+	mastodon_send_cancel(m);
 	outbox_pacer_free(m->pacer);
 	free(m->ws_buf);
 	explicit_bzero(m->auth, strlen(m->auth));
@@ -663,5 +715,6 @@ mastodon_free(struct mastodon *m)
 	free(m->me_id);
 	free(m->me_acct);
 	free(m->stream_url);
+	free(m->domain);
 	free(m);
 }

@@ -72,29 +72,32 @@ on_sent(const struct send_result *res, void *arg)
 		return;
 	case SEND_RATE_LIMITED:
 		/* jitter: many accounts should not all come back at once */
-		wait = res->retry_at > now ? (int)(res->retry_at - now) : 1;
+		wait = res->retry_at > now ? (int)(res->retry_at - now) : 0;
+		if (wait < 2)		/* a reset in the past: clock skew */
+			wait = 2;
 		wait += (int)(random() % 2);
 		log_info("%s: rate limited; row %lld waits %d s", p->label,
 		    (long long)id, wait);
-		store_outbox_retry(p->store, id, (int64_t)now + wait, err);
+		/* waiting for the budget is not a failed attempt */
+		store_outbox_retry(p->store, id, (int64_t)now + wait, err, 1);
 		pacer_schedule(p, (lws_usec_t)wait * LWS_US_PER_SEC);
 		return;
 	case SEND_RETRY:
 		if (p->attempts >= OUTBOX_MAX_ATTEMPTS) {
 			log_warnx("%s: row %lld given up after %d attempts: %s",
 			    p->label, (long long)id, p->attempts, err);
-			store_outbox_failed(p->store, id, err);
+			store_outbox_failed(p->store, id, NULL, err);
 			break;
 		}
 		wait = outbox_backoff(p->attempts);
 		log_warnx("%s: row %lld: %s; retry in %d s", p->label,
 		    (long long)id, err, wait);
-		store_outbox_retry(p->store, id, (int64_t)now + wait, err);
+		store_outbox_retry(p->store, id, (int64_t)now + wait, err, 0);
 		break;
 	case SEND_REFUSED:
 		log_warnx("%s: row %lld refused: %s", p->label, (long long)id,
 		    err);
-		store_outbox_failed(p->store, id, err);
+		store_outbox_failed(p->store, id, res->remote_id, err);
 		break;
 	}
 	pacer_schedule(p, 0);

@@ -195,18 +195,54 @@ store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
 
 int
 store_outbox_retry(struct store *st, int64_t id, int64_t not_before,
-    const char *error)
+    const char *error, int refund)
 {
-	return outbox_update(st, "UPDATE outbox SET state = 'queued',"
-	    " last_error = ?2, not_before = ?3 WHERE id = ?1", id, error,
-	    not_before);
+	return outbox_update(st, refund ?
+	    "UPDATE outbox SET state = 'queued', last_error = ?2,"
+	    " not_before = ?3, attempts = max(attempts - 1, 0) WHERE id = ?1" :
+	    "UPDATE outbox SET state = 'queued', last_error = ?2,"
+	    " not_before = ?3 WHERE id = ?1", id, error, not_before);
 }
 
 int
-store_outbox_failed(struct store *st, int64_t id, const char *error)
+store_outbox_failed(struct store *st, int64_t id, const char *remote_id,
+    const char *error)
 {
-	return outbox_update(st, "UPDATE outbox SET state = 'failed',"
-	    " last_error = ?2 WHERE id = ?1 AND ?3 = 0", id, error, 0);
+	sqlite3_stmt	*q = NULL;
+
+	if (store_begin(st) == -1)
+		return -1;
+	if ((q = store_prepare(st, "UPDATE outbox SET state = 'failed',"
+	    " last_error = ?2, remote_id = ?3 WHERE id = ?1")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);
+	if (remote_id != NULL)
+		sqlite3_bind_text(q, 3, remote_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 3);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	/* the parts that reply to it can never be sent */
+	if ((q = store_prepare(st, "WITH RECURSIVE part(id) AS ("
+	    " SELECT id FROM outbox WHERE thread_parent_id = ?1"
+	    " UNION SELECT o.id FROM outbox o JOIN part"
+	    " ON o.thread_parent_id = part.id)"
+	    " UPDATE outbox SET state = 'failed',"
+	    " last_error = 'an earlier part of its thread failed'"
+	    " WHERE id IN part AND state = 'queued'")) == NULL)
+		goto fail;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	return store_commit(st);
+fail:
+	log_warnx("outbox row %lld: %s", (long long)id, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	store_rollback(st);
+	return -1;
 }
 
 int

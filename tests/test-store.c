@@ -405,7 +405,7 @@ test_outbox_lifecycle(void **state)
 	assert_int_equal(row.attempts, 1);
 	outbox_row_clear(&row);
 	assert_int_equal(store_outbox_sending(st, a), 0);
-	assert_int_equal(store_outbox_retry(st, a, 200, "503 busy"), 0);
+	assert_int_equal(store_outbox_retry(st, a, 200, "503 busy", 0), 0);
 	assert_int_equal(store_outbox_next(st, 1, 150, &row), 0);
 	assert_int_equal(store_outbox_next(st, 1, 200, &row), 1);
 	assert_int_equal(row.attempts, 2);
@@ -417,7 +417,11 @@ test_outbox_lifecycle(void **state)
 	assert_string_equal(row.parent_remote_id, "109");
 	assert_string_equal(row.body, "{\"status\":\"part 2\"}");
 	outbox_row_clear(&row);
-	assert_int_equal(store_outbox_failed(st, b, "422 too long"), 0);
+	/* a third part replies to b: when b fails, it fails too */
+	n.idem_key = "thread:3";
+	n.thread_parent_id = b;
+	assert_int_equal(store_outbox_add(st, &n, &again), 1);
+	assert_int_equal(store_outbox_failed(st, b, NULL, "422 too long"), 0);
 	assert_int_equal(store_outbox_next(st, 1, 1000, &row), 0);
 	assert_int_equal(store_outbox_next_due(st, 1, &when), 0);
 	store_close(st);
@@ -425,6 +429,8 @@ test_outbox_lifecycle(void **state)
 	    " state = 'sent' AND remote_id = '109' AND sent_at = 201"), 1);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM outbox WHERE"
 	    " state = 'failed' AND last_error = '422 too long'"), 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'failed' AND idem_key = 'thread:3'"), 1);
 	free(path);
 }
 

@@ -58,7 +58,7 @@ struct config_streams {
 struct config {
 	char			*path;		/* the file this was read from */
 	char			*store_path;
-	char			*ca_file;	/* NULL: the system's CA store */
+	char			*ca_file;	/* extra CAs, besides the system's */
 	char			*listen_host;	/* numeric IPv4 or IPv6 address */
 	int			 listen_port;
 	enum log_level		 log_level;

@@ -5,7 +5,8 @@
  * A request is built, sent, and its callback runs once, from the loop,
  * with the status (0 when no answer came), the body and the rate-limit
  * and Link headers already parsed.  Certificates are always verified;
- * the only TLS knob is an extra CA file (config key ca_file).  Header
+ * the only TLS knob is an extra CA file (config key ca_file), trusted
+ * besides the system's store.  Header
  * values given to http_request_header are never logged, so they may
  * carry tokens.
  */

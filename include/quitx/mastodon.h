@@ -27,7 +27,6 @@ struct mastodon_env {
 	struct lws_vhost	*vhost;		/* lists mastodon_stream_protocol */
 	struct http		*http;
 	struct store		*store;
-	const char		*ca_file;	/* NULL: the system's store */
 	int			 stream_timeout;	/* seconds */
 	int			 poll_interval;		/* seconds */
 };

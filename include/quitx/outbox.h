@@ -21,7 +21,8 @@ enum send_outcome {
 	SEND_OK,		/* posted: remote_id is the network's id */
 	SEND_RETRY,		/* transient (5xx, network): back off, retry */
 	SEND_RATE_LIMITED,	/* 429: wait until retry_at, then retry */
-	SEND_REFUSED,		/* refused for good (4xx): error says why */
+	SEND_REFUSED,		/* refused for good (4xx): error says why;
+				   remote_id set if it was posted to nobody */
 };
 
 struct send_result {

@@ -157,12 +157,19 @@ int	store_outbox_sending(struct store *st, int64_t id);
 int	store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
 	    int64_t now);
 
-/* Back to the queue until not_before, with the reason (logged, stored). */
+/*
+ * Back to the queue until not_before, with the reason.  refund: the
+ * attempt does not count (a rate-limit wait is not a failure).
+ */
 int	store_outbox_retry(struct store *st, int64_t id, int64_t not_before,
-	    const char *error);
+	    const char *error, int refund);
 
-/* Given up: the server refused it for good. */
-int	store_outbox_failed(struct store *st, int64_t id, const char *error);
+/*
+ * Given up: refused for good (remote_id when it was posted anyway, else
+ * NULL).  The rest of its thread, queued behind it, fails with it.
+ */
+int	store_outbox_failed(struct store *st, int64_t id, const char *remote_id,
+	    const char *error);
 
 /*
  * At start: rows left 'sending' by a crash go back to the queue (their
