@@ -177,8 +177,8 @@ check-src:
 	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
 	  exit 1; fi
 
-demo: deps $(B)/quitx
-	@sh tests/demo.sh $(abspath $(B)/quitx)
+demo: deps $(B)/quitx $(PEER_BIN)
+	@sh tests/demo.sh $(abspath $(B)/quitx) $(abspath $(B)/tests/peers)
 
 $(B)/bench/%.o: tests/bench/%.c | pkgconfig-ok
 	@mkdir -p $(@D)

@@ -281,7 +281,7 @@ static void	catch_up_page(struct mastodon *m, const char *url);
 static int
 store_page(struct mastodon *m, const char *body, size_t len)
 {
-	struct mastodon_notification	*ns;
+	struct mastodon_notification	*ns, **evn;
 	struct inbox_event		*evs;
 	char				**texts, err[128];
 	const char			*newest = NULL;
@@ -299,6 +299,7 @@ store_page(struct mastodon *m, const char *body, size_t len)
 	count = json_array_size(root);
 	ns = xcalloc(count + 1, sizeof(*ns));
 	evs = xcalloc(count + 1, sizeof(*evs));
+	evn = xcalloc(count + 1, sizeof(*evn));
 	texts = xcalloc(count + 1, sizeof(*texts));
 	for (i = count; i-- > 0;) {
 		e = json_array_get(root, i);
@@ -318,7 +319,7 @@ store_page(struct mastodon *m, const char *body, size_t len)
 			newest = ns[nparsed].id;
 		if (classify(m, &ns[nparsed], &evs[nev])) {
 			evs[nev].payload = texts[nparsed];
-			nev++;
+			evn[nev++] = &ns[nparsed];
 		}
 		nparsed++;
 	}
@@ -334,8 +335,8 @@ store_page(struct mastodon *m, const char *body, size_t len)
 		log_info("%s: catch-up stored %d new notification%s", m->label,
 		    added, added == 1 ? "" : "s");
 		for (i = 0; i < nev; i++)
-			log_debug("%s: caught up %s %s", m->label,
-			    evs[i].kind, evs[i].event_id);
+			if (evs[i].added)
+				log_stored(m, evn[i], &evs[i]);
 	}
 	for (i = 0; i < nparsed; i++) {
 		mastodon_notification_clear(&ns[i]);
@@ -343,6 +344,7 @@ store_page(struct mastodon *m, const char *body, size_t len)
 	}
 	free(ns);
 	free(evs);
+	free(evn);
 	free(texts);
 	json_decref(root);
 	return added < 0 ? -1 : (int)count;

@@ -57,7 +57,7 @@ store_bot_account_set_remote(struct store *st, int64_t id,
 
 int
 store_inbox_add(struct store *st, int64_t bot_account_id,
-    const struct inbox_event *ev, size_t n, const char *stream,
+    struct inbox_event *ev, size_t n, const char *stream,
     const char *cursor)
 {
 	sqlite3_stmt	*ins = NULL, *cur = NULL;
@@ -94,7 +94,8 @@ store_inbox_add(struct store *st, int64_t bot_account_id,
 			log_warnx("inbox: %s", sqlite3_errmsg(st->db));
 			goto fail;
 		}
-		added += sqlite3_changes(st->db);
+		ev[i].added = sqlite3_changes(st->db) > 0;
+		added += ev[i].added;
 		sqlite3_reset(ins);
 	}
 	if (stream != NULL) {

@@ -1,25 +1,37 @@
 #!/bin/sh
 # demo.sh — what quitx does today, end to end, in a throw-away directory.
 #
-#   make demo            (or: sh tests/demo.sh /abs/path/to/build/quitx)
+#   make demo   (or: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers)
 #
-# Writes a config with two Mastodon and two Bluesky bot accounts (dummy
-# secrets), validates it, runs the daemon on a free local port, queries
-# /healthz and /metrics, reloads it with SIGHUP, reads `quitx stats`, and
-# stops it with SIGTERM.  Nothing is contacted outside 127.0.0.1.
+# Starts the local Mastodon peer (tests/peers/mastodon-peer: HTTPS and WSS
+# on loopback with a certificate made here), writes a config with two
+# Mastodon bot accounts on it and two Bluesky accounts (dummy secrets, not
+# contacted yet), validates it and runs the daemon.  Members mention the
+# bots, one follows, the stream drops while a mention arrives; the demo
+# shows each reaching the inbox once.  Then /healthz, /metrics, a SIGHUP
+# reload, `quitx stats`, and SIGTERM.  Nothing leaves 127.0.0.1.
 set -eu
 
 QUITX=${1:-}
-if [ -z "$QUITX" ] || [ ! -x "$QUITX" ]; then
-	echo "usage: sh tests/demo.sh /abs/path/to/build/quitx" >&2
+PEERS=${2:-}
+if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ]; then
+	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers" >&2
 	exit 2
 fi
-command -v curl >/dev/null 2>&1 || { echo "demo: FAILED: curl is needed" >&2; exit 1; }
+for tool in curl openssl; do
+	command -v $tool >/dev/null 2>&1 || { echo "demo: FAILED: $tool is needed (make deps)" >&2; exit 1; }
+done
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/quitx-demo.XXXXXX")
 PID=""
+PEER_PID=""
 
 cleanup() {
+	if [ -n "$PEER_PID" ]; then
+		kill -TERM "$PEER_PID" 2>/dev/null || true
+		wait "$PEER_PID" 2>/dev/null || true
+		PEER_PID=""
+	fi
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null || true
 		i=0
@@ -63,17 +75,54 @@ done
 [ -n "$PORT" ] || fail "no free port between 18000 and 18099"
 BASE="http://127.0.0.1:$PORT"
 
-step "config in $DIR (secrets are dummy files, chmod 600)"
+step "a local Mastodon instance: $PEERS/mastodon-peer"
 mkdir "$DIR/secrets"
 for s in mastodon-en.token mastodon-fr.token bluesky-en.password bluesky-fr.password; do
-	printf 'dummy-%s-not-a-real-secret\n' "$s" > "$DIR/secrets/$s"
+	printf 'demo-%s-%s\n' "$s" "$$" > "$DIR/secrets/$s"
 	chmod 600 "$DIR/secrets/$s"
 done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$DIR/peer-key.pem" -out "$DIR/peer-cert.pem" 2>/dev/null \
+	|| fail "openssl could not make the peer's certificate"
+"$PEERS/mastodon-peer" --port 0 --cert "$DIR/peer-cert.pem" \
+	--key "$DIR/peer-key.pem" --domain mastodon.test \
+	--account "HelloQuitX:$(cat "$DIR/secrets/mastodon-en.token")" \
+	--account "HelloQuitteX:$(cat "$DIR/secrets/mastodon-fr.token")" \
+	> "$DIR/peer.out" 2> "$DIR/peer.log" &
+PEER_PID=$!
+i=0
+until grep -q 'listening on' "$DIR/peer.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "the Mastodon peer did not start"
+	sleep 0.1
+done
+MASTODON=$(sed -n 's/.*listening on \(.*\)$/https:\/\/\1/p' "$DIR/peer.out")
+echo "Mastodon-like instance at $MASTODON (its certificate: $DIR/peer-cert.pem)"
+
+# peer CONTROL-PATH JSON: act on the instance as a member would
+peer() {
+	curl -fsS --max-time 5 --cacert "$DIR/peer-cert.pem" -X POST \
+		-H 'Content-Type: application/json' -d "$2" "$MASTODON$1" \
+		> /dev/null || fail "the peer refused $1"
+}
+wait_log() {
+	i=0
+	until [ "$(grep -c "$1" "$DIR/quitx.log")" -ge "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "no '$1' (x$2) in the log within 10 s"
+		sleep 0.1
+	done
+}
+
+step "config in $DIR (Bluesky secrets are dummies: no connector yet)"
 # Relative paths resolve against the directory of the config file.
 cat > "$DIR/quitx.conf" <<EOF
 store = "quitx.db";
 listen = "127.0.0.1:$PORT";
 log_level = "info";
+ca_file = "peer-cert.pem";
+streams = { timeout = 10; poll_interval = 2; };
 campaign = {
   day = "2027-01-20";
   time = "12:00";
@@ -81,10 +130,10 @@ campaign = {
   languages = [ "en", "fr" ];
 };
 accounts = (
-  { network = "mastodon"; server = "https://mastodon.example";
+  { network = "mastodon"; server = "$MASTODON";
     handle = "HelloQuitX"; language = "en";
     token_file = "secrets/mastodon-en.token"; },
-  { network = "mastodon"; server = "https://mastodon.example";
+  { network = "mastodon"; server = "$MASTODON";
     handle = "HelloQuitteX"; language = "fr";
     token_file = "secrets/mastodon-fr.token"; },
   { network = "bluesky"; server = "https://bsky.example";
@@ -112,6 +161,26 @@ done
 grep -qx ok "$DIR/healthz" || fail "/healthz answered '$(cat "$DIR/healthz")', not 'ok'"
 echo "pid $PID; GET $BASE/healthz -> $(cat "$DIR/healthz")"
 
+step "both Mastodon bots connect: token check, instance, stream"
+wait_log 'stream connected' 2
+grep -E 'connected as|stream connected' "$DIR/quitx.log"
+
+step "members mention the bots; one follows; a bot account is ignored"
+peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p><span class=\"h-card\"><a href=\"https://mastodon.test/@HelloQuitX\" class=\"u-url mention\">@<span>HelloQuitX</span></a></span> register @marie_x</p>"}'
+peer /_peer/mention '{"to":"HelloQuitteX","from":"paul@social.example","content":"<p>@HelloQuitteX inscription @paul_x</p>","language":"fr"}'
+peer /_peer/mention '{"to":"HelloQuitX","from":"robot@bots.example","content":"<p>beep</p>","bot":true}'
+peer /_peer/follow '{"to":"HelloQuitX","from":"marie@piaille.example"}'
+wait_log ' from @' 4
+grep ' from @' "$DIR/quitx.log"
+
+step "the stream drops; a mention arrives meanwhile; nothing is lost"
+peer /_peer/streaming '{"up":false}'
+peer /_peer/mention '{"to":"HelloQuitX","from":"lea@eldritch.example","content":"<p>@HelloQuitX register @lea_x</p>"}'
+wait_log 'from @lea@eldritch.example' 1
+peer /_peer/streaming '{"up":true}'
+wait_log 'stream connected' 4
+grep -E 'stream (closed|connection failed|refused|reconnects)|polling|from @lea|catch-up' "$DIR/quitx.log" | tail -n 6
+
 step "GET $BASE/metrics (samples, without the # HELP/# TYPE lines)"
 curl -fsS --max-time 2 "$BASE/metrics" > "$DIR/metrics" || fail "GET /metrics failed"
 grep -v '^#' "$DIR/metrics" || fail "/metrics has no samples"
@@ -130,8 +199,11 @@ grep -E 'reloading|configuration reloaded' "$DIR/quitx.log"
 curl -fsS --max-time 2 "$BASE/metrics" | grep '^quitx_config_reloads_total' \
 	|| fail "GET /metrics failed after the reload"
 
-step "quitx stats -c $DIR/quitx.conf"
-"$QUITX" stats -c "$DIR/quitx.conf" || fail "quitx stats failed"
+step "quitx stats -c $DIR/quitx.conf (the inbox: 4 new, 1 ignored bot)"
+"$QUITX" stats -c "$DIR/quitx.conf" > "$DIR/stats" || fail "quitx stats failed"
+cat "$DIR/stats"
+"$QUITX" stats --json -c "$DIR/quitx.conf" | grep -q '"new": *4' \
+	|| fail "the inbox does not hold the 4 mentions and follows once each"
 
 step "SIGTERM: drain and stop"
 kill -TERM "$PID"
@@ -155,9 +227,10 @@ echo "(remove with: rm -rf $DIR)"
 cat <<'EOF'
 
 Not in this demo yet (the daemon does not do it yet):
-  - no Mastodon/Bluesky connection: the accounts above are never contacted;
-  - no registration by reply, upload page, archive ingest or matching;
+  - no Bluesky connection: the Bluesky accounts above are never contacted;
+  - mentions reach the inbox but nothing answers them yet (registration by
+    reply), and nothing queues posts yet (the outbox sender is tested by
+    `make check`, test-mastodon);
+  - no upload page, archive ingest or matching;
   - no countdown posts and no campaign day (introductions, private messages).
-The campaign rehearsal against local Mastodon/Bluesky peers comes with the
-connector issues.
 EOF

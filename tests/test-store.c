@@ -334,14 +334,17 @@ test_inbox_and_cursor(void **state)
 	assert_int_equal(store_cursor_get(st, "mastodon:1", &cur), 0);
 	assert_null(cur);
 	memset(ev, 0, sizeof(ev));
-	ev[0] = (struct inbox_event){ "10", "mention", "{\"a\":1}", INBOX_NEW,
-	    NULL };
-	ev[1] = (struct inbox_event){ "11", "mention", "{}", INBOX_IGNORED,
-	    "from a bot account" };
+	ev[0] = (struct inbox_event){ .event_id = "10", .kind = "mention",
+	    .payload = "{\"a\":1}", .state = INBOX_NEW };
+	ev[1] = (struct inbox_event){ .event_id = "11", .kind = "mention",
+	    .payload = "{}", .state = INBOX_IGNORED,
+	    .reason = "from a bot account" };
 	assert_int_equal(store_inbox_add(st, 1, ev, 2, "mastodon:1", "11"), 2);
+	assert_true(ev[0].added && ev[1].added);
 	/* the stream and a catch-up both saw 11: one row */
 	assert_int_equal(store_inbox_add(st, 1, &ev[1], 1, "mastodon:1", "12"),
 	    0);
+	assert_false(ev[1].added);
 	assert_int_equal(store_cursor_get(st, "mastodon:1", &cur), 1);
 	assert_string_equal(cur, "12");
 	free(cur);

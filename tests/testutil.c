@@ -148,3 +148,273 @@ tu_free_port(void)
 	close(fd);
 	return port;
 }
+
+/*
+ * Local peers and HTTPS.  Kept together at the end of the file; the
+ * headers they need come here too.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <strings.h>
+#include <time.h>
+
+/* Run argv (NULL-terminated) with stdout and stderr on /dev/null. */
+static int
+run_quiet(const char *const argv[])
+{
+	pid_t	pid;
+	int	status, fd;
+
+	if ((pid = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+tu_make_cert(const char *dir, char **cert, char **key)
+{
+	const char	*argv[] = {
+		"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+		"ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+		"-subj", "/CN=127.0.0.1", "-addext",
+		"subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", NULL,
+		"-out", NULL, NULL,
+	};
+
+	*cert = xasprintf("%s/cert.pem", dir);
+	*key = xasprintf("%s/key.pem", dir);
+	if (access(*cert, R_OK) == 0 && access(*key, R_OK) == 0)
+		return 0;
+	argv[15] = *key;
+	argv[17] = *cert;
+	if (run_quiet(argv) != 0)
+		fail_msg("openssl req could not make %s (is openssl installed?)",
+		    *cert);
+	return 0;
+}
+
+struct tu_peer *
+tu_peer_start(const char *dir, const char *name, ...)
+{
+	struct tu_peer	*p;
+	const char	*peers = getenv("QUITX_PEERS");
+	const char	*argv[40];
+	char		*cert, *key, *path, line[512], *port;
+	struct pollfd	 pfd;
+	struct timespec	 t0, t;
+	size_t		 len = 0;
+	ssize_t		 n;
+	va_list		 ap;
+	int		 argc = 0, fds[2], ms;
+
+	if (peers == NULL || *peers == '\0')
+		fail_msg("QUITX_PEERS is not set: it must name the folder of "
+		    "the built peers (make sets it; build/tests/peers)");
+	tu_make_cert(dir, &cert, &key);
+	path = xasprintf("%s/%s", peers, name);
+	if (access(path, X_OK) != 0)
+		fail_msg("no peer at %s: build it first", path);
+	argv[argc++] = path;
+	argv[argc++] = "--port";
+	argv[argc++] = "0";
+	argv[argc++] = "--cert";
+	argv[argc++] = cert;
+	argv[argc++] = "--key";
+	argv[argc++] = key;
+	va_start(ap, name);
+	while (argc < 39 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	p = xcalloc(1, sizeof(*p));
+	p->ca = cert;
+	if (pipe(fds) == -1 || (p->pid = fork()) == -1)
+		fail_msg("pipe/fork: %s", strerror(errno));
+	if (p->pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], 1);
+		close(fds[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+
+	/* its first line says where it listens */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		line[len] = '\0';
+		if (memchr(line, '\n', len) != NULL)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = 10000 - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0 || poll(&pfd, 1, ms) != 1)
+			break;
+		if ((n = read(fds[0], line + len, sizeof(line) - 1 - len)) <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(line) - 1)
+			break;
+	}
+	line[len] = '\0';
+	close(fds[0]);
+	if ((port = strstr(line, " listening on 127.0.0.1:")) == NULL) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		fail_msg("%s did not say it was listening within 10 s "
+		    "(stdout: \"%s\")", path, line);
+	}
+	p->port = (int)strtol(port + strlen(" listening on 127.0.0.1:"), NULL,
+	    10);
+	p->base = xasprintf("https://127.0.0.1:%d", p->port);
+	free(key);
+	free(path);
+	return p;
+}
+
+void
+tu_peer_stop(struct tu_peer *p)
+{
+	int	status = 0, i;
+
+	if (p == NULL)
+		return;
+	kill(p->pid, SIGTERM);
+	for (i = 0; i < 500; i++) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 500) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &status, 0);
+		fail_msg("peer %d did not exit within 5 s of SIGTERM",
+		    (int)p->pid);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("peer %d ended badly: %s %d", (int)p->pid,
+		    WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	free(p->base);
+	free(p->ca);
+	free(p);
+}
+
+static size_t
+tu_collect(char *data, size_t size, size_t n, void *user)
+{
+	char	**text = user;
+	size_t	  len = *text != NULL ? strlen(*text) : 0;
+
+	*text = xreallocarray(*text, len + size * n + 1, 1);
+	memcpy(*text + len, data, size * n);
+	(*text)[len + size * n] = '\0';
+	return size * n;
+}
+
+long
+tu_https_req(const char *ca, const char *method, const char *url,
+    const char *const *headers, const char *body, char **response_body,
+    char **response_headers)
+{
+	CURL			*c;
+	struct curl_slist	*hl = NULL;
+	char			*rbody = NULL, *rhead = NULL;
+	char			 errbuf[CURL_ERROR_SIZE] = "";
+	long			 status = 0;
+	int			 typed = 0;
+	CURLcode		 rc;
+
+	if ((c = curl_easy_init()) == NULL)
+		fail_msg("curl_easy_init");
+	for (; headers != NULL && *headers != NULL; headers++) {
+		hl = curl_slist_append(hl, *headers);
+		if (strncasecmp(*headers, "content-type:", 13) == 0)
+			typed = 1;
+	}
+	if (body != NULL && !typed)
+		hl = curl_slist_append(hl, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tu_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &rbody);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, tu_collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &rhead);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (strcmp(method, "GET") == 0 && body == NULL)
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	else if (strcmp(method, "POST") != 0 || body == NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hl);
+	if (rc != CURLE_OK)
+		fail_msg("%s %s: %s", method, url, errbuf[0] != '\0' ? errbuf :
+		    curl_easy_strerror(rc));
+	if (response_body != NULL)
+		*response_body = rbody != NULL ? rbody : xstrdup("");
+	else
+		free(rbody);
+	if (response_headers != NULL)
+		*response_headers = rhead != NULL ? rhead : xstrdup("");
+	else
+		free(rhead);
+	return status;
+}
+
+long
+tu_https(const char *ca, const char *method, const char *url,
+    const char *json_body, char **response_body)
+{
+	return tu_https_req(ca, method, url, NULL, json_body, response_body,
+	    NULL);
+}
+
+char *
+tu_header(const char *headers, const char *name)
+{
+	const char	*line, *v, *eol;
+	char		*found = NULL;
+	size_t		 nlen = strlen(name);
+
+	for (line = headers; line != NULL && *line != '\0'; line = eol) {
+		if ((eol = strchr(line, '\n')) != NULL)
+			eol++;
+		if (strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		for (v = line + nlen + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		free(found);
+		found = xasprintf("%.*s", (int)((eol != NULL ? eol :
+		    v + strlen(v)) - v), v);
+		while (*found != '\0' && strchr(" \t\r\n",
+		    found[strlen(found) - 1]) != NULL)
+			found[strlen(found) - 1] = '\0';
+	}
+	return found;
+}

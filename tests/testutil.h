@@ -34,4 +34,61 @@ const char *tu_quitx_bin(void);
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 int	 tu_free_port(void);
 
+
+/*
+ * Local peers (tests/peers/): programs that behave like the real servers
+ * quitx talks to, over HTTPS on loopback.
+ */
+#include <sys/types.h>
+
+/*
+ * A self-signed certificate for 127.0.0.1 and localhost (EC P-256, two
+ * days), made by the openssl tool as dir/cert.pem and dir/key.pem unless
+ * both are there already.  The certificate is also the CA file clients
+ * trust.  Sets *cert and *key (free them); returns 0 or fails the test.
+ */
+int	 tu_make_cert(const char *dir, char **cert, char **key);
+
+struct tu_peer {
+	pid_t	 pid;
+	int	 port;
+	char	*base;		/* https://127.0.0.1:PORT */
+	char	*ca;		/* the certificate to trust */
+};
+
+/*
+ * Start $QUITX_PEERS/name with --port 0 --cert --key (a certificate made
+ * in dir) and the extra arguments (NULL-terminated), and wait up to 10 s
+ * for its "listening on 127.0.0.1:PORT" line.  Fails the test otherwise.
+ */
+struct tu_peer *tu_peer_start(const char *dir, const char *name, ...);
+
+/*
+ * SIGTERM, then wait up to 5 s: the peer must exit 0 (a crash, a
+ * sanitizer report or a hang fails the test).  Frees p; NULL is a no-op.
+ */
+void	 tu_peer_stop(struct tu_peer *p);
+
+/*
+ * One HTTPS request with libcurl, verifying the server against ca.
+ * headers: NULL or a NULL-terminated list of "Name: value" lines.  body:
+ * NULL or sent as is, as JSON unless headers name a Content-Type.
+ * Returns the HTTP status and sets *response_body and *response_headers
+ * (the raw header block) when they are not NULL; a transport error (no
+ * answer at all) fails the test.
+ */
+long	 tu_https_req(const char *ca, const char *method, const char *url,
+	    const char *const *headers, const char *body,
+	    char **response_body, char **response_headers);
+
+/* tu_https_req without extra headers or the response headers. */
+long	 tu_https(const char *ca, const char *method, const char *url,
+	    const char *json_body, char **response_body);
+
+/*
+ * The value of the last header called name (any case) in a raw header
+ * block, without surrounding blanks; NULL if absent.  Free it.
+ */
+char	*tu_header(const char *headers, const char *name);
+
 #endif

@@ -89,6 +89,7 @@ struct inbox_event {
 	const char		*payload;	/* the entity as received (JSON) */
 	enum inbox_state	 state;		/* NEW, or IGNORED with a reason */
 	const char		*reason;	/* why IGNORED, else NULL */
+	int			 added;		/* out: 1 if it was new */
 };
 
 /*
@@ -97,7 +98,7 @@ struct inbox_event {
  * or neither.  Returns how many events were new, or -1.
  */
 int	store_inbox_add(struct store *st, int64_t bot_account_id,
-	    const struct inbox_event *ev, size_t n, const char *stream,
+	    struct inbox_event *ev, size_t n, const char *stream,
 	    const char *cursor);
 
 /* A stream's saved position: 1 and *out (free it), 0 if none, -1. */

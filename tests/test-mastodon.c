@@ -1,0 +1,590 @@
+/*
+ * test-mastodon: quitx run against the local Mastodon peer
+ * (tests/peers/mastodon-peer.c: HTTPS and WSS on loopback, Mastodon's
+ * entities, status codes and rate-limit headers).
+ *
+ * Each test starts a peer and the daemon with a fresh store, acts on the
+ * peer through its control API (a member mentions the bot, the stream
+ * drops, the budget runs out) and checks what a member or the team would
+ * see: rows in the inbox, statuses on the server, lines in the log.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "quitx/store.h"
+#include "quitx/xmalloc.h"
+
+#define BOT	"HelloQuitX"
+#define TOKEN	"tok-en-0123456789"
+
+struct fixture {
+	char		*dir;
+	char		*conf;
+	char		*db;
+	char		*log;
+	struct tu_peer	*peer;
+	pid_t		 pid;
+};
+
+static void
+write_conf(struct fixture *fx, const char *token)
+{
+	free(tu_write(fx->dir, "bot.token", 0600, "%s\n", token));
+	free(fx->conf);
+	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
+	    "store = \"quitx.db\";\n"
+	    "listen = \"127.0.0.1:%d\";\n"
+	    "log_level = \"debug\";\n"
+	    "ca_file = \"%s\";\n"
+	    "streams = { timeout = 3; poll_interval = 1; };\n"
+	    "accounts = ( { network = \"mastodon\"; server = \"%s\";\n"
+	    "  handle = \"" BOT "\"; language = \"en\";\n"
+	    "  token_file = \"bot.token\"; } );\n",
+	    tu_free_port(), fx->peer->ca, fx->peer->base);
+}
+
+static struct fixture *
+fixture_new(const char *extra_peer_arg)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+
+	fx->dir = tu_tmpdir();
+	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
+	    BOT ":" TOKEN, "--ping-interval", "1", extra_peer_arg,
+	    (char *)NULL);
+	fx->db = xasprintf("%s/quitx.db", fx->dir);
+	fx->log = xasprintf("%s/quitx.log", fx->dir);
+	write_conf(fx, TOKEN);
+	return fx;
+}
+
+static int
+setup(void **state)
+{
+	*state = fixture_new(NULL);
+	return 0;
+}
+
+static int
+setup_no_streaming(void **state)
+{
+	*state = fixture_new("--no-streaming");
+	return 0;
+}
+
+static void
+daemon_start(struct fixture *fx)
+{
+	int	fd;
+
+	if ((fx->pid = fork()) == 0) {
+		fd = open(fx->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 2);
+		execl(tu_quitx_bin(), tu_quitx_bin(), "run", "-c", fx->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* SIGTERM, and the daemon must exit 0 within 15 s (it drains sends). */
+static void
+daemon_stop(struct fixture *fx)
+{
+	int	status = -1, i;
+
+	if (fx->pid <= 0)
+		return;
+	kill(fx->pid, SIGTERM);
+	for (i = 0; i < 1500; i++) {
+		if (waitpid(fx->pid, &status, WNOHANG) == fx->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 1500) {
+		kill(fx->pid, SIGKILL);
+		waitpid(fx->pid, &status, 0);
+		fail_msg("quitx did not stop on SIGTERM");
+	}
+	fx->pid = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("quitx exited with %d:\n%s", status,
+		    tu_slurp(fx->log));
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+
+	daemon_stop(fx);
+	tu_peer_stop(fx->peer);
+	tu_rmtree(fx->dir);
+	free(fx->dir);
+	free(fx->conf);
+	free(fx->db);
+	free(fx->log);
+	free(fx);
+	return 0;
+}
+
+/* One integer from the store (the daemon has it open: WAL allows it). */
+static long long
+db_int(struct fixture *fx, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	long long	 v = -1;
+
+	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *
+db_text(struct fixture *fx, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	char		*v = NULL;
+
+	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Wait up to secs for sql to give want; fail with the log otherwise. */
+static void
+wait_db(struct fixture *fx, const char *sql, long long want, int secs)
+{
+	long long	got = -1;
+	int		i;
+
+	for (i = 0; i < secs * 20; i++) {
+		if ((got = db_int(fx, sql)) == want)
+			return;
+		usleep(50000);
+	}
+	fail_msg("%s: got %lld, want %lld; log:\n%s", sql, got, want,
+	    tu_slurp(fx->log));
+}
+
+static void
+wait_log(struct fixture *fx, const char *needle, int secs)
+{
+	char	*text;
+	int	 i;
+
+	for (i = 0; i < secs * 20; i++) {
+		text = tu_slurp(fx->log);
+		if (text != NULL && strstr(text, needle) != NULL) {
+			free(text);
+			return;
+		}
+		free(text);
+		usleep(50000);
+	}
+	fail_msg("no \"%s\" in the log:\n%s", needle, tu_slurp(fx->log));
+}
+
+static json_t *
+peer_call(struct fixture *fx, const char *method, const char *path,
+    const char *body)
+{
+	json_t		*v;
+	json_error_t	 jerr;
+	char		*url, *resp = NULL;
+	long		 status;
+
+	url = xasprintf("%s%s", fx->peer->base, path);
+	status = tu_https(fx->peer->ca, method, url, body, &resp);
+	if (status != 200)
+		fail_msg("%s %s: %ld %s", method, path, status,
+		    resp != NULL ? resp : "");
+	v = json_loads(resp, 0, &jerr);
+	assert_non_null(v);
+	free(url);
+	free(resp);
+	return v;
+}
+
+static long long
+peer_stat(struct fixture *fx, const char *name)
+{
+	json_t		*v = peer_call(fx, "GET", "/_peer/stats", NULL);
+	long long	 n = json_integer_value(json_object_get(v, name));
+
+	json_decref(v);
+	return n;
+}
+
+static void
+wait_peer_stat(struct fixture *fx, const char *name, long long want, int secs)
+{
+	long long	got = -1;
+	int		i;
+
+	for (i = 0; i < secs * 20; i++) {
+		if ((got = peer_stat(fx, name)) == want)
+			return;
+		usleep(50000);
+	}
+	fail_msg("peer %s: got %lld, want %lld; log:\n%s", name, got, want,
+	    tu_slurp(fx->log));
+}
+
+/* A member mentions the bot; returns the notification id (free it). */
+static char *
+mention(struct fixture *fx, const char *from, const char *content)
+{
+	json_t	*req, *res;
+	char	*body, *id;
+
+	req = json_pack("{s:s, s:s, s:s}", "to", BOT, "from", from,
+	    "content", content);
+	body = json_dumps(req, JSON_COMPACT);
+	res = peer_call(fx, "POST", "/_peer/mention", body);
+	id = xstrdup(json_string_value(json_object_get(res,
+	    "notification_id")));
+	json_decref(req);
+	json_decref(res);
+	free(body);
+	return id;
+}
+
+static void
+peer_post(struct fixture *fx, const char *path, const char *body)
+{
+	json_decref(peer_call(fx, "POST", path, body));
+}
+
+/* Queue an outbox row as the rest of quitx does, through the store. */
+static int64_t
+queue_status(struct fixture *fx, const char *idem, const char *body)
+{
+	struct store		*st;
+	struct outbox_new	 row;
+	char			 err[256];
+	int64_t			 id = 0;
+
+	assert_int_equal(store_open(fx->db, &st, err, sizeof(err)), 0);
+	memset(&row, 0, sizeof(row));
+	row.bot_account_id = 1;
+	row.kind = "reply";
+	row.priority = 1;
+	row.idem_key = idem;
+	row.body = body;
+	row.not_before = 0;
+	assert_int_equal(store_outbox_add(st, &row, &id), 1);
+	store_close(st);
+	return id;
+}
+
+static void
+wait_connected(struct fixture *fx)
+{
+	wait_log(fx, "stream connected", 10);
+	wait_peer_stat(fx, "stream_connections", 1, 10);
+}
+
+static void
+test_mention_through_stream(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*id, *sql, *cursor, *payload, *log;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	id = mention(fx, "marie@piaille.example",
+	    "<p><span class=\"h-card\"><a href=\"https://mastodon.test/@"
+	    BOT "\" class=\"u-url mention\">@<span>" BOT "</span></a></span>"
+	    " register @marie_x</p>");
+	sql = xasprintf("SELECT count(*) FROM inbox WHERE event_id = '%s'"
+	    " AND kind = 'mention' AND state = 'new'", id);
+	wait_db(fx, sql, 1, 5);
+	/* the stream delivered it: the log says so before any poll */
+	wait_log(fx, "from @marie@piaille.example", 1);
+	cursor = db_text(fx, "SELECT position FROM stream_cursor");
+	assert_non_null(cursor);
+	assert_string_equal(cursor, id);
+	payload = db_text(fx, "SELECT payload FROM inbox");
+	assert_non_null(strstr(payload, "register @marie_x"));
+	/* the token never appears in the log */
+	log = tu_slurp(fx->log);
+	assert_null(strstr(log, TOKEN));
+	free(log);
+	free(payload);
+	free(cursor);
+	free(sql);
+	free(id);
+}
+
+static void
+test_drop_three_while_down(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*ids[3];
+	int		 i;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	peer_post(fx, "/_peer/streaming", "{\"up\":false}");
+	for (i = 0; i < 3; i++)
+		ids[i] = mention(fx, "paul@social.example", "<p>hello</p>");
+	/* polling or the reconnect's catch-up finds all three, once */
+	wait_db(fx, "SELECT count(*) FROM inbox", 3, 10);
+	peer_post(fx, "/_peer/streaming", "{\"up\":true}");
+	wait_peer_stat(fx, "stream_connections", 1, 15);
+	assert_true(peer_stat(fx, "stream_connects_total") >= 2);
+	free(ids[0]);
+	ids[0] = mention(fx, "paul@social.example", "<p>after</p>");
+	wait_db(fx, "SELECT count(*) FROM inbox", 4, 5);
+	assert_int_equal(db_int(fx, "SELECT count(DISTINCT event_id)"
+	    " FROM inbox"), 4);
+	for (i = 0; i < 3; i++)
+		free(ids[i]);
+}
+
+static void
+test_restart_handles_nothing_twice(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*a, *b, *c, *log;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	a = mention(fx, "marie@piaille.example", "<p>one</p>");
+	b = mention(fx, "marie@piaille.example", "<p>two</p>");
+	wait_db(fx, "SELECT count(*) FROM inbox", 2, 5);
+	daemon_stop(fx);
+	c = mention(fx, "marie@piaille.example", "<p>three, while down</p>");
+	free(tu_write(fx->dir, "quitx.log", 0600, "%s", ""));
+	daemon_start(fx);
+	wait_db(fx, "SELECT count(*) FROM inbox", 3, 10);
+	wait_connected(fx);
+	/* the catch-up after the restart asked only for what was new */
+	log = tu_slurp(fx->log);
+	assert_non_null(strstr(log, "catch-up stored 1 new notification"));
+	assert_null(strstr(log, "catch-up stored 2"));
+	assert_null(strstr(log, "catch-up stored 3"));
+	assert_int_equal(db_int(fx, "SELECT count(DISTINCT event_id)"
+	    " FROM inbox"), 3);
+	free(log);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_rate_limited_send_waits(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*statuses;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	peer_post(fx, "/_peer/rate", "{\"token\":\"" TOKEN "\","
+	    "\"remaining\":0,\"reset_in\":2}");
+	queue_status(fx, "reply:1", "{\"status\":\"@marie@piaille.example "
+	    "welcome!\",\"visibility\":\"unlisted\",\"language\":\"en\"}");
+	wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 15);
+	statuses = peer_call(fx, "GET", "/_peer/statuses", NULL);
+	assert_int_equal(json_array_size(statuses), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(statuses, 0), "visibility")), "unlisted");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(statuses, 0), "idempotency_key")), "reply:1");
+	/* one 429, then it waited for the reset instead of hammering */
+	assert_int_equal(peer_stat(fx, "rate_limited"), 1);
+	assert_int_equal(peer_stat(fx, "status_posts"), 2);
+	wait_log(fx, "rate limited; row 1 waits", 1);
+	json_decref(statuses);
+}
+
+/*
+ * A crash after the server took a post but before the store recorded it
+ * leaves the row queued; the resend carries the same Idempotency-Key and
+ * the server answers with the status it already made.
+ */
+static void
+test_resend_after_crash_posts_once(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*statuses;
+	char		*first, *second;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	queue_status(fx, "announce:7", "{\"status\":\"10 days to #QuitX\","
+	    "\"visibility\":\"public\"}");
+	wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 10);
+	first = db_text(fx, "SELECT remote_id FROM outbox");
+	daemon_stop(fx);
+	{
+		sqlite3	*db;
+
+		assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE outbox SET"
+		    " state = 'sending', remote_id = NULL", NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
+	daemon_start(fx);
+	wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 10);
+	second = db_text(fx, "SELECT remote_id FROM outbox");
+	assert_string_equal(first, second);
+	statuses = peer_call(fx, "GET", "/_peer/statuses", NULL);
+	assert_int_equal(json_array_size(statuses), 1);
+	assert_int_equal(peer_stat(fx, "status_posts"), 2);
+	json_decref(statuses);
+	free(first);
+	free(second);
+}
+
+static void
+test_refused_and_undelivered(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*err, long_text[700], *body;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	memset(long_text, 'a', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	body = xasprintf("{\"status\":\"%s\"}", long_text);
+	queue_status(fx, "too-long", body);
+	wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'failed'", 1,
+	    10);
+	err = db_text(fx, "SELECT last_error FROM outbox");
+	assert_non_null(strstr(err, "422"));
+	assert_non_null(strstr(err, "character limit"));
+	free(err);
+	/* a direct message to an account the server cannot resolve */
+	queue_status(fx, "dm:1", "{\"status\":\"@nobody@nowhere.example hi\","
+	    "\"visibility\":\"direct\",\"quitx_to\":\"nobody@nowhere.example\"}");
+	wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'failed'", 2,
+	    10);
+	err = db_text(fx, "SELECT last_error FROM outbox WHERE idem_key ="
+	    " 'dm:1'");
+	assert_non_null(strstr(err, "reached nobody"));
+	free(err);
+	free(body);
+}
+
+static void
+test_bad_token(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*log;
+
+	write_conf(fx, "not-the-token");
+	daemon_start(fx);
+	wait_log(fx, "401 The access token is invalid", 10);
+	wait_log(fx, "this account is disabled", 1);
+	log = tu_slurp(fx->log);
+	assert_null(strstr(log, "not-the-token"));
+	free(log);
+	assert_int_equal(peer_stat(fx, "stream_connects_total"), 0);
+}
+
+static void
+test_silent_stream_reconnects(void **state)
+{
+	struct fixture	*fx = *state;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	peer_post(fx, "/_peer/freeze", "{\"frozen\":true}");
+	wait_log(fx, "stream silent for", 10);
+	peer_post(fx, "/_peer/freeze", "{\"frozen\":false}");
+	wait_peer_stat(fx, "stream_connects_total", 2, 15);
+	free(mention(fx, "marie@piaille.example", "<p>still there?</p>"));
+	wait_db(fx, "SELECT count(*) FROM inbox", 1, 5);
+}
+
+static void
+test_polling_without_streaming(void **state)
+{
+	struct fixture	*fx = *state;
+
+	daemon_start(fx);
+	wait_log(fx, "polling meanwhile", 10);
+	free(mention(fx, "marie@piaille.example", "<p>by poll</p>"));
+	free(mention(fx, "bot@bots.example", "<p>me too</p>"));
+	wait_db(fx, "SELECT count(*) FROM inbox", 2, 10);
+}
+
+static void
+test_ignores_bots(void **state)
+{
+	struct fixture	*fx = *state;
+
+	daemon_start(fx);
+	wait_connected(fx);
+	peer_post(fx, "/_peer/mention", "{\"to\":\"" BOT "\",\"from\":"
+	    "\"robot@bots.example\",\"content\":\"<p>beep</p>\",\"bot\":true}");
+	peer_post(fx, "/_peer/follow", "{\"to\":\"" BOT "\",\"from\":"
+	    "\"marie@piaille.example\"}");
+	wait_db(fx, "SELECT count(*) FROM inbox", 2, 5);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM inbox WHERE"
+	    " kind = 'mention' AND state = 'ignored'"), 1);
+	assert_int_equal(db_int(fx, "SELECT count(*) FROM inbox WHERE"
+	    " kind = 'follow' AND state = 'new'"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mention_through_stream,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_three_while_down,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_restart_handles_nothing_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limited_send_waits,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_resend_after_crash_posts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_and_undelivered,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_token, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_silent_stream_reconnects,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_polling_without_streaming,
+		    setup_no_streaming, teardown),
+		cmocka_unit_test_setup_teardown(test_ignores_bots, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
