@@ -54,6 +54,27 @@ notify_status(struct daemon *d, const char *what)
 	    d->conf->naccounts, d->conf->listen_host, d->conf->listen_port);
 }
 
+/* Same accounts, same secrets' places, in the same order. */
+static int
+accounts_equal(const struct config *a, const struct config *b)
+{
+	const struct config_account	*x, *y;
+	size_t				 i;
+
+	if (a->naccounts != b->naccounts)
+		return 0;
+	for (i = 0; i < a->naccounts; i++) {
+		x = &a->accounts[i];
+		y = &b->accounts[i];
+		if (x->network != y->network || x->lang != y->lang ||
+		    strcmp(x->server, y->server) != 0 ||
+		    strcmp(x->handle, y->handle) != 0 ||
+		    strcmp(x->secret_ref, y->secret_ref) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * SIGHUP: parse the file into a fresh struct and swap it in only if it
  * is valid; the running config stays otherwise.
@@ -78,6 +99,16 @@ daemon_reload(struct daemon *d)
 	}
 	if (strcmp(conf->store_path, d->conf->store_path) != 0)
 		log_warnx("'store' changed: takes effect after a restart");
+	if (!accounts_equal(conf, d->conf))
+		log_warnx("'accounts' changed: connections follow the new list "
+		    "after a restart");
+	if ((conf->ca_file == NULL) != (d->conf->ca_file == NULL) ||
+	    (conf->ca_file != NULL && strcmp(conf->ca_file,
+	    d->conf->ca_file) != 0) ||
+	    conf->streams.timeout != d->conf->streams.timeout ||
+	    conf->streams.poll_interval != d->conf->streams.poll_interval)
+		log_warnx("'ca_file' or 'streams' changed: takes effect after "
+		    "a restart");
 	if (strcmp(conf->listen_host, d->conf->listen_host) != 0 ||
 	    conf->listen_port != d->conf->listen_port)
 		log_warnx("'listen' changed: takes effect after a restart");

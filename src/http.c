@@ -431,10 +431,20 @@ http_request_send(struct http_request *r, http_done_fn done, void *arg)
 void
 http_request_cancel(struct http_request *r)
 {
+	(void)http_request_cancel_arg(r);
+}
+
+void *
+http_request_cancel_arg(struct http_request *r)
+{
+	void	*arg;
+
 	if (r == NULL)
-		return;
+		return NULL;
+	arg = r->arg;
 	unlink_request(r);
 	request_free(r);
+	return arg;
 }
 
 /* Hand every finished transfer to its callback. */

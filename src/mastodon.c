@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "quitx/config.h"
@@ -508,6 +509,81 @@ mastodon_start_polling(struct mastodon *m)
 		return;
 	lws_sul_schedule(m->env.lws, 0, &m->poll_timer, on_poll_timer,
 	    (lws_usec_t)m->env.poll_interval * LWS_US_PER_SEC);
+}
+
+/* --- account lookup --- */
+
+struct lookup_ctx {
+	struct mastodon		*m;
+	mastodon_lookup_fn	 done;
+	void			*arg;
+};
+
+static void
+on_lookup(const struct http_response *res, void *arg)
+{
+	struct lookup_ctx	*c = arg;
+	struct mastodon_account	 a;
+	json_t			*root = NULL;
+	json_error_t		 jerr;
+	char			*why = NULL;
+
+	memset(&a, 0, sizeof(a));
+	mastodon_note_budget(c->m, &res->rl);
+	if (res->status == 200)
+		root = json_loadb(res->body, res->len, 0, &jerr);
+	a.id = json_string_value(json_object_get(root, "id"));
+	a.acct = json_string_value(json_object_get(root, "acct"));
+	if (a.id != NULL && a.acct != NULL && mastodon_id_valid(a.id)) {
+		a.found = 1;
+		a.bot = json_is_true(json_object_get(root, "bot"));
+	} else if (res->status != 404) {
+		why = res->status == 200 ? xstrdup("not an Account entity") :
+		    res->status != 0 ? mastodon_error_text(res->body,
+		    res->len, res->status) : xstrdup(res->error);
+		a.error = why;
+	}
+	c->done(&a, c->arg);
+	json_decref(root);
+	free(why);
+	free(c);
+}
+
+struct http_request *
+mastodon_lookup(struct mastodon *m, const char *acct, mastodon_lookup_fn done,
+    void *arg)
+{
+	struct lookup_ctx	*c;
+	struct http_request	*r;
+	char			*esc, *path;
+
+	c = xcalloc(1, sizeof(*c));
+	c->m = m;
+	c->done = done;
+	c->arg = arg;
+	esc = curl_easy_escape(NULL, acct[0] == '@' ? acct + 1 : acct, 0);
+	if (esc == NULL)
+		fatalx("out of memory");
+	path = xasprintf("/api/v1/accounts/lookup?acct=%s", esc);
+	curl_free(esc);
+	r = api_request(m, "GET", path);
+	free(path);
+	http_request_send(r, on_lookup, c);
+	return r;
+}
+
+void
+mastodon_lookup_cancel(struct http_request *r)
+{
+	/* the context goes with the request: see http_request_cancel */
+	if (r != NULL)
+		free(http_request_cancel_arg(r));
+}
+
+int
+mastodon_max_chars(const struct mastodon *m)
+{
+	return m->max_chars;
 }
 
 /* --- start-up: who am I, where is the stream --- */

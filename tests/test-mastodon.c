@@ -22,6 +22,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include <libwebsockets.h>
+
+#include "quitx/config.h"
+#include "quitx/http.h"
+#include "quitx/log.h"
+#include "quitx/mastodon.h"
 #include "quitx/store.h"
 #include "quitx/xmalloc.h"
 
@@ -55,13 +61,13 @@ write_conf(struct fixture *fx, const char *token)
 }
 
 static struct fixture *
-fixture_new(const char *extra_peer_arg)
+fixture_new(const char *extra1, const char *extra2)
 {
 	struct fixture	*fx = xcalloc(1, sizeof(*fx));
 
 	fx->dir = tu_tmpdir();
 	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
-	    BOT ":" TOKEN, "--ping-interval", "1", extra_peer_arg,
+	    BOT ":" TOKEN, "--ping-interval", "1", extra1, extra2,
 	    (char *)NULL);
 	fx->db = xasprintf("%s/quitx.db", fx->dir);
 	fx->log = xasprintf("%s/quitx.log", fx->dir);
@@ -72,14 +78,21 @@ fixture_new(const char *extra_peer_arg)
 static int
 setup(void **state)
 {
-	*state = fixture_new(NULL);
+	*state = fixture_new(NULL, NULL);
 	return 0;
 }
 
 static int
 setup_no_streaming(void **state)
 {
-	*state = fixture_new("--no-streaming");
+	*state = fixture_new("--no-streaming", NULL);
+	return 0;
+}
+
+static int
+setup_450(void **state)
+{
+	*state = fixture_new("--max-chars", "450");
 	return 0;
 }
 
@@ -560,6 +573,133 @@ test_ignores_bots(void **state)
 	    " kind = 'follow' AND state = 'new'"), 1);
 }
 
+/* --- the connector in this process, on its own loop --- */
+
+struct inproc {
+	struct config		*conf;
+	struct store		*store;
+	struct lws_context	*lws;
+	struct lws_vhost	*vhost;
+	struct http		*http;
+	struct mastodon		*m;
+	int			 done;
+	int			 found, bot;
+	char			*id, *error;
+};
+
+static struct lws_protocols inproc_protocols[3];
+
+static void
+inproc_start(struct fixture *fx, struct inproc *ip)
+{
+	struct lws_context_creation_info	 info;
+	struct config_errors			 errs = { NULL, 0 };
+	struct mastodon_env			 env;
+	char					 err[256];
+	int					 i;
+
+	memset(ip, 0, sizeof(*ip));
+	assert_int_equal(config_load(fx->conf, &ip->conf, &errs), 0);
+	assert_int_equal(store_open(ip->conf->store_path, &ip->store, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_bot_accounts_sync(ip->store, ip->conf), 0);
+	inproc_protocols[0] = mastodon_stream_protocol;
+	inproc_protocols[1] = http_curl_protocol;
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	ip->lws = lws_create_context(&info);
+	assert_non_null(ip->lws);
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = inproc_protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.client_ssl_ca_filepath = ip->conf->ca_file;
+	ip->vhost = lws_create_vhost(ip->lws, &info);
+	assert_non_null(ip->vhost);
+	ip->http = http_create(ip->lws, ip->vhost, ip->conf->ca_file);
+	memset(&env, 0, sizeof(env));
+	env.lws = ip->lws;
+	env.vhost = ip->vhost;
+	env.http = ip->http;
+	env.store = ip->store;
+	env.stream_timeout = 30;
+	env.poll_interval = 30;
+	ip->m = mastodon_start(&env, &ip->conf->accounts[0],
+	    store_bot_account_id(ip->store, &ip->conf->accounts[0]));
+	assert_non_null(ip->m);
+	for (i = 0; i < 1000 && mastodon_state(ip->m) != MASTODON_STREAMING;
+	    i++)
+		lws_service(ip->lws, 10);
+	assert_int_equal(mastodon_state(ip->m), MASTODON_STREAMING);
+}
+
+static void
+inproc_stop(struct inproc *ip)
+{
+	mastodon_free(ip->m);
+	http_destroy(ip->http);
+	lws_context_destroy(ip->lws);
+	store_close(ip->store);
+	config_free(ip->conf);
+	free(ip->id);
+	free(ip->error);
+}
+
+static void
+on_lookup(const struct mastodon_account *a, void *arg)
+{
+	struct inproc	*ip = arg;
+
+	ip->done = 1;
+	ip->found = a->found;
+	ip->bot = a->bot;
+	free(ip->id);
+	ip->id = a->id != NULL ? xstrdup(a->id) : NULL;
+	free(ip->error);
+	ip->error = a->error != NULL ? xstrdup(a->error) : NULL;
+}
+
+static void
+lookup_wait(struct inproc *ip, const char *acct)
+{
+	int	i;
+
+	ip->done = 0;
+	mastodon_lookup(ip->m, acct, on_lookup, ip);
+	for (i = 0; i < 1000 && !ip->done; i++)
+		lws_service(ip->lws, 10);
+	assert_true(ip->done);
+}
+
+static void
+test_lookup_and_limits(void **state)
+{
+	struct fixture	*fx = *state;
+	struct inproc	 ip;
+
+	inproc_start(fx, &ip);
+	/* the instance's own limit, not the default 500 */
+	assert_int_equal(mastodon_max_chars(ip.m), 450);
+	lookup_wait(&ip, "marie@piaille.example");
+	assert_false(ip.found);
+	assert_null(ip.error);
+	free(mention(fx, "marie@piaille.example", "<p>hi</p>"));
+	lookup_wait(&ip, "@Marie@piaille.example");
+	assert_true(ip.found);
+	assert_false(ip.bot);
+	assert_non_null(ip.id);
+	lookup_wait(&ip, BOT);
+	assert_true(ip.found);
+	assert_true(ip.bot);
+	/* a lookup cancelled in flight never calls back */
+	ip.done = 0;
+	mastodon_lookup_cancel(mastodon_lookup(ip.m, BOT, on_lookup, &ip));
+	lws_service(ip.lws, 50);
+	assert_false(ip.done);
+	inproc_stop(&ip);
+}
+
 int
 main(void)
 {
@@ -584,7 +724,12 @@ main(void)
 		    setup_no_streaming, teardown),
 		cmocka_unit_test_setup_teardown(test_ignores_bots, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_and_limits,
+		    setup_450, teardown),
 	};
+
+	log_init(LOG_LVL_WARN);
+	log_route_lws();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,9 @@ void		 http_request_send(struct http_request *r, http_done_fn done,
 /* Drop a request that was sent: done will not run.  NULL is a no-op. */
 void		 http_request_cancel(struct http_request *r);
 
+/* The same, handing back the arg given to send (for the caller to free). */
+void		*http_request_cancel_arg(struct http_request *r);
+
 /* "GET https://host/path" without the query, for log lines. */
 void		 http_request_label(const struct http_request *r, char *buf,
 		    size_t size);

@@ -61,6 +61,33 @@ void		 mastodon_free(struct mastodon *m);
 enum mastodon_state mastodon_state(const struct mastodon *m);
 const char	*mastodon_state_name(enum mastodon_state s);
 
+/* The instance's status length limit (500 until the instance is read). */
+int		 mastodon_max_chars(const struct mastodon *m);
+
+/* What GET /api/v1/accounts/lookup said about an account. */
+struct mastodon_account {
+	int		 found;		/* 0: no such account known here */
+	const char	*id;		/* the bot's server's id for it */
+	const char	*acct;
+	int		 bot;
+	const char	*error;		/* the request failed: why */
+};
+
+typedef void (*mastodon_lookup_fn)(const struct mastodon_account *a,
+		    void *arg);
+
+/*
+ * Look an account up by acct ("user@host" or "user") as the bot's server
+ * knows it (no WebFinger: a remote account it never saw is not found).
+ * done runs once, from the loop.  Returns a handle for
+ * mastodon_lookup_cancel.
+ */
+struct http_request *mastodon_lookup(struct mastodon *m, const char *acct,
+		    mastodon_lookup_fn done, void *arg);
+
+/* Drop a lookup in flight; its callback will not run. */
+void		 mastodon_lookup_cancel(struct http_request *r);
+
 /* "@handle on https://server", for log lines and metrics. */
 const char	*mastodon_label(const struct mastodon *m);
 
