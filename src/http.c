@@ -456,6 +456,7 @@ reap(struct http *h)
 	CURLMsg			*msg;
 	char			 label[256];
 	void			*priv;
+	char			*ip = NULL;
 	double			 secs = 0;
 	int			 left;
 
@@ -467,6 +468,8 @@ reap(struct http *h)
 		memset(&res, 0, sizeof(res));
 		curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &secs);
 		res.seconds = secs;
+		curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_IP, &ip);
+		res.primary_ip = ip != NULL ? ip : "";
 		if (msg->data.result == CURLE_OK)
 			curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE,
 			    &res.status);

@@ -48,6 +48,7 @@ struct mastodon {
 	struct http_ratelimit	 rl_post;	/* POST /statuses: its own limiter */
 
 	/* stream */
+	struct http_request	*ws_probe;	/* resolving the stream's host */
 	struct lws		*ws;
 	int			 ws_established;
 	int			 ws_failures;	/* consecutive, for backoff */

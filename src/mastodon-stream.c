@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quitx/http.h"
 #include "quitx/log.h"
 #include "quitx/mastodon-parse.h"
 #include "quitx/xmalloc.h"
@@ -225,16 +226,19 @@ const struct lws_protocols mastodon_stream_protocol = {
 	"quitx-mastodon-stream", stream_callback, 0, 4096, 0, NULL, 0,
 };
 
-void
-mastodon_stream_connect(struct mastodon *m)
+/*
+ * Open the WebSocket to the address the probe resolved.  The name given
+ * to TLS (host) is still the server's, so the certificate is checked
+ * against it, not against the address.
+ */
+static void
+stream_open(struct mastodon *m, const char *ip)
 {
 	struct lws_client_connect_info	 i;
 	char				 host[256], *colon;
 	const char			*origin;
 	int				 port = 443;
 
-	if (m->stopping || m->state == MASTODON_DISABLED || m->ws != NULL)
-		return;
 	origin = m->stream_url + strlen("wss://");
 	snprintf(host, sizeof(host), "%s", origin);
 	/* "[v6]:port", "host:port" or "host" */
@@ -246,7 +250,7 @@ mastodon_stream_connect(struct mastodon *m)
 	memset(&i, 0, sizeof(i));
 	i.context = m->env.lws;
 	i.vhost = m->env.vhost;
-	i.address = host;
+	i.address = ip;
 	i.port = port;
 	/* a redirect would carry the token to another host: refuse it */
 	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
@@ -256,13 +260,59 @@ mastodon_stream_connect(struct mastodon *m)
 	i.local_protocol_name = mastodon_stream_protocol.name;
 	i.opaque_user_data = m;
 	i.pwsi = &m->ws;
-	log_debug("%s: connecting to %s", m->label, m->stream_url);
+	log_debug("%s: connecting to %s (%s)", m->label, m->stream_url, ip);
 	if (lws_client_connect_via_info(&i) == NULL) {
 		m->ws = NULL;
 		/* the connection-error callback may have scheduled it */
 		if (lws_dll2_is_detached(&m->ws_retry.list))
 			schedule_reconnect(m);
 	}
+}
+
+/*
+ * The probe: GET /api/v1/streaming/health on the streaming host, through
+ * libcurl.  It tells whether the streaming server is up, and curl's
+ * resolver (a thread) finds its address, where lws would have blocked
+ * the whole loop in getaddrinfo while DNS is slow.
+ */
+static void
+on_probe(const struct http_response *res, void *arg)
+{
+	struct mastodon	*m = arg;
+	char		*why;
+
+	m->ws_probe = NULL;
+	if (res->status == 0 || res->primary_ip[0] == '\0') {
+		log_warnx("%s: streaming server unreachable: %s", m->label,
+		    res->status == 0 ? res->error : "no address");
+		schedule_reconnect(m);
+		return;
+	}
+	/* 404: a server without the health route may still stream */
+	if (res->status >= 400 && res->status != 404) {
+		why = mastodon_error_text(res->body, res->len, res->status);
+		log_warnx("%s: streaming server not ready: %s", m->label, why);
+		free(why);
+		schedule_reconnect(m);
+		return;
+	}
+	stream_open(m, res->primary_ip);
+}
+
+void
+mastodon_stream_connect(struct mastodon *m)
+{
+	char	*url;
+
+	if (m->stopping || m->state == MASTODON_DISABLED || m->ws != NULL ||
+	    m->ws_probe != NULL)
+		return;
+	url = xasprintf("https://%s/api/v1/streaming/health",
+	    m->stream_url + strlen("wss://"));
+	m->ws_probe = http_request_new(m->env.http, "GET", url);
+	free(url);
+	http_request_timeout(m->ws_probe, 15);
+	http_request_send(m->ws_probe, on_probe, m);
 }
 
 static void
@@ -276,6 +326,8 @@ on_retry(lws_sorted_usec_list_t *sul)
 void
 mastodon_stream_close(struct mastodon *m)
 {
+	http_request_cancel(m->ws_probe);
+	m->ws_probe = NULL;
 	if (m->ws == NULL)
 		return;
 	lws_set_opaque_user_data(m->ws, NULL);

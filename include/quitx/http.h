@@ -33,6 +33,7 @@ struct http_response {
 	const char		*link_next;	/* Link rel="next", or NULL */
 	const char		*link_prev;	/* Link rel="prev", or NULL */
 	double			 seconds;	/* total time taken */
+	const char		*primary_ip;	/* the address connected to, or "" */
 };
 
 typedef void (*http_done_fn)(const struct http_response *res, void *arg);

@@ -1818,6 +1818,30 @@ out:
 	return rc;
 }
 
+/*
+ * GET /api/v1/streaming/health: the streaming server's own "OK" in plain
+ * text, or 503 while streaming is switched off.
+ */
+static int
+api_streaming_health(struct lws *wsi, struct session *s, struct account *me)
+{
+	unsigned char	 hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+	unsigned char	*end = hdr + sizeof(hdr) - 1;
+
+	(void)me;
+	if (!peer.streaming_up)
+		return respond_error(wsi, s, 503, "Service Unavailable", NULL);
+	free(s->out);
+	s->out = xstrdup("OK");
+	s->outlen = 2;
+	s->outoff = 0;
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/plain", 2,
+	    &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
 static const struct route {
 	const char	*path;
 	enum method	 method;
@@ -1825,6 +1849,7 @@ static const struct route {
 	int		(*fn)(struct lws *, struct session *, struct account *);
 } routes[] = {
 	{ "/api/v2/instance", M_GET, AUTH_NONE, api_instance },
+	{ "/api/v1/streaming/health", M_GET, AUTH_NONE, api_streaming_health },
 	{ "/api/v1/accounts/verify_credentials", M_GET, AUTH_REQUIRED,
 	    api_verify_credentials },
 	{ "/api/v1/accounts/lookup", M_GET, AUTH_OPTIONAL, api_lookup },
