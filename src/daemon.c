@@ -38,8 +38,6 @@ struct daemon {
 	struct lws_vhost	*vhost;
 	struct lws_vhost	*client_vhost;	/* streams and HTTP clients */
 	struct http		*http;
-	struct mastodon		**mastodon;
-	size_t			 nmastodon;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
@@ -296,7 +294,7 @@ connectors_start(struct daemon *d)
 	env.store = d->state.store;
 	env.stream_timeout = d->conf->streams.timeout;
 	env.poll_interval = d->conf->streams.poll_interval;
-	d->mastodon = xcalloc(d->conf->naccounts + 1, sizeof(*d->mastodon));
+	d->state.mastodon = xcalloc(d->conf->naccounts + 1, sizeof(*d->state.mastodon));
 	for (i = 0; i < d->conf->naccounts; i++) {
 		a = &d->conf->accounts[i];
 		if (a->network != NETWORK_MASTODON)
@@ -304,7 +302,7 @@ connectors_start(struct daemon *d)
 		if ((id = store_bot_account_id(d->state.store, a)) == -1 ||
 		    (m = mastodon_start(&env, a, id)) == NULL)
 			continue;
-		d->mastodon[d->nmastodon++] = m;
+		d->state.mastodon[d->state.nmastodon++] = m;
 	}
 }
 
@@ -313,8 +311,8 @@ connectors_busy(struct daemon *d)
 {
 	size_t	i;
 
-	for (i = 0; i < d->nmastodon; i++)
-		if (mastodon_busy(d->mastodon[i]))
+	for (i = 0; i < d->state.nmastodon; i++)
+		if (mastodon_busy(d->state.mastodon[i]))
 			return 1;
 	return 0;
 }
@@ -330,8 +328,8 @@ connectors_drain(struct daemon *d)
 	time_t	deadline = time(NULL) + DRAIN_SECONDS;
 	size_t	i;
 
-	for (i = 0; i < d->nmastodon; i++)
-		mastodon_stop(d->mastodon[i]);
+	for (i = 0; i < d->state.nmastodon; i++)
+		mastodon_stop(d->state.mastodon[i]);
 	while (connectors_busy(d) && time(NULL) < deadline)
 		if (lws_service(d->lws, 0) < 0)
 			break;
@@ -345,11 +343,11 @@ connectors_free(struct daemon *d)
 {
 	size_t	i;
 
-	for (i = 0; i < d->nmastodon; i++)
-		mastodon_free(d->mastodon[i]);
-	free(d->mastodon);
-	d->mastodon = NULL;
-	d->nmastodon = 0;
+	for (i = 0; i < d->state.nmastodon; i++)
+		mastodon_free(d->state.mastodon[i]);
+	free(d->state.mastodon);
+	d->state.mastodon = NULL;
+	d->state.nmastodon = 0;
 }
 
 int

@@ -58,6 +58,18 @@ mastodon_label(const struct mastodon *m)
 	return m->label;
 }
 
+const char *
+mastodon_handle(const struct mastodon *m)
+{
+	return m->handle;
+}
+
+const char *
+mastodon_server(const struct mastodon *m)
+{
+	return m->server;
+}
+
 void
 mastodon_set_state(struct mastodon *m, enum mastodon_state s)
 {

@@ -11,6 +11,7 @@
 
 #include "quitx/config.h"
 #include "quitx/daemon.h"
+#include "quitx/mastodon.h"
 #include "quitx/store.h"
 
 static void
@@ -25,6 +26,7 @@ metrics_render(const struct daemon_state *ds, size_t *len)
 	struct store_stats	 s;
 	char			*buf = NULL;
 	FILE			*f;
+	size_t			 j;
 	int			 i;
 
 	if (store_stats_get(ds->store, &s) == -1)
@@ -50,6 +52,17 @@ metrics_render(const struct daemon_state *ds, size_t *len)
 	for (i = 0; i < NETWORK_COUNT; i++)
 		fprintf(f, "quitx_bot_accounts{network=\"%s\"} %" PRId64 "\n",
 		    config_network_name((enum network)i), s.bot_accounts[i]);
+	family(f, "quitx_mastodon_account_state", "gauge",
+	    "1 for the state each Mastodon bot account is in.");
+	for (j = 0; j < ds->nmastodon; j++)
+		for (i = 0; i < MASTODON_STATE_COUNT; i++)
+			fprintf(f, "quitx_mastodon_account_state{account=\"%s\","
+			    "server=\"%s\",state=\"%s\"} %d\n",
+			    mastodon_handle(ds->mastodon[j]),
+			    mastodon_server(ds->mastodon[j]),
+			    mastodon_state_name((enum mastodon_state)i),
+			    mastodon_state(ds->mastodon[j]) ==
+			    (enum mastodon_state)i);
 	family(f, "quitx_members", "gauge", "Registered members, by network.");
 	for (i = 0; i < NETWORK_COUNT; i++)
 		fprintf(f, "quitx_members{network=\"%s\"} %" PRId64 "\n",

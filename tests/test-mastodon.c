@@ -41,6 +41,7 @@ struct fixture {
 	char		*log;
 	struct tu_peer	*peer;
 	pid_t		 pid;
+	int		 port;		/* the daemon's /healthz and /metrics */
 };
 
 static void
@@ -48,6 +49,7 @@ write_conf(struct fixture *fx, const char *token)
 {
 	free(tu_write(fx->dir, "bot.token", 0600, "%s\n", token));
 	free(fx->conf);
+	fx->port = tu_free_port();
 	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
 	    "store = \"quitx.db\";\n"
 	    "listen = \"127.0.0.1:%d\";\n"
@@ -57,7 +59,7 @@ write_conf(struct fixture *fx, const char *token)
 	    "accounts = ( { network = \"mastodon\"; server = \"%s\";\n"
 	    "  handle = \"" BOT "\"; language = \"en\";\n"
 	    "  token_file = \"bot.token\"; } );\n",
-	    tu_free_port(), fx->peer->ca, fx->peer->base);
+	    fx->port, fx->peer->ca, fx->peer->base);
 }
 
 static struct fixture *
@@ -321,6 +323,28 @@ queue_status(struct fixture *fx, const char *idem, const char *body)
 	return id;
 }
 
+/* The daemon's /metrics has this exact sample line. */
+static void
+assert_metric(struct fixture *fx, const char *line)
+{
+	char	*url, *body = NULL;
+
+	url = xasprintf("http://127.0.0.1:%d/metrics", fx->port);
+	assert_int_equal(tu_https(fx->peer->ca, "GET", url, NULL, &body),
+	    200);
+	if (strstr(body, line) == NULL)
+		fail_msg("no \"%s\" in /metrics:\n%s", line, body);
+	free(body);
+	free(url);
+}
+
+static char *
+state_line(struct fixture *fx, const char *state)
+{
+	return xasprintf("quitx_mastodon_account_state{account=\"" BOT "\","
+	    "server=\"%s\",state=\"%s\"} 1\n", fx->peer->base, state);
+}
+
 static void
 wait_connected(struct fixture *fx)
 {
@@ -332,7 +356,7 @@ static void
 test_mention_through_stream(void **state)
 {
 	struct fixture	*fx = *state;
-	char		*id, *sql, *cursor, *payload, *log;
+	char		*id, *sql, *cursor, *payload, *log, *line;
 
 	daemon_start(fx);
 	wait_connected(fx);
@@ -354,6 +378,9 @@ test_mention_through_stream(void **state)
 	log = tu_slurp(fx->log);
 	assert_null(strstr(log, TOKEN));
 	free(log);
+	line = state_line(fx, "streaming");
+	assert_metric(fx, line);
+	free(line);
 	free(payload);
 	free(cursor);
 	free(sql);
@@ -524,6 +551,9 @@ test_bad_token(void **state)
 	wait_log(fx, "this account is disabled", 1);
 	log = tu_slurp(fx->log);
 	assert_null(strstr(log, "not-the-token"));
+	free(log);
+	log = state_line(fx, "disabled");
+	assert_metric(fx, log);
 	free(log);
 	assert_int_equal(peer_stat(fx, "stream_connects_total"), 0);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 struct config;
+struct mastodon;
 struct store;
 
 /* What the HTTP endpoint and metrics read about the running daemon. */
@@ -21,6 +22,8 @@ struct daemon_state {
 	time_t			 started;
 	unsigned long		 reloads;
 	unsigned long		 reload_failures;
+	struct mastodon		**mastodon;	/* the connected accounts */
+	size_t			 nmastodon;
 };
 
 /* Run until SIGTERM/SIGINT.  Returns a process exit code (0, 1 or 2). */

@@ -31,6 +31,7 @@ struct mastodon_env {
 	int			 poll_interval;		/* seconds */
 };
 
+#define MASTODON_STATE_COUNT 4
 enum mastodon_state {
 	MASTODON_STARTING,	/* checking the token and the instance */
 	MASTODON_STREAMING,	/* connected to the stream */
@@ -88,7 +89,11 @@ struct http_request *mastodon_lookup(struct mastodon *m, const char *acct,
 /* Drop a lookup in flight; its callback will not run. */
 void		 mastodon_lookup_cancel(struct http_request *r);
 
-/* "@handle on https://server", for log lines and metrics. */
+/* "@handle on https://server", for log lines. */
 const char	*mastodon_label(const struct mastodon *m);
+
+/* The account as configured (validated words, safe as metric labels). */
+const char	*mastodon_handle(const struct mastodon *m);
+const char	*mastodon_server(const struct mastodon *m);
 
 #endif
