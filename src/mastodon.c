@@ -80,6 +80,18 @@ mastodon_set_state(struct mastodon *m, enum mastodon_state s)
 	m->state = s;
 }
 
+/* No more reading: cancel the read in flight, the timers, the stream. */
+static void
+quiesce(struct mastodon *m)
+{
+	http_request_cancel(m->req);
+	m->req = NULL;
+	lws_sul_cancel(&m->start_timer);
+	lws_sul_cancel(&m->poll_timer);
+	mastodon_stream_close(m);
+	mastodon_stream_cancel_timers(m);
+}
+
 /* The token was refused: say so once, clearly, and stop trying. */
 void
 mastodon_disable(struct mastodon *m, const char *why)
@@ -90,12 +102,7 @@ mastodon_disable(struct mastodon *m, const char *why)
 	    "token_file or credential is fixed and quitx is restarted",
 	    m->label, log_escape(esc, sizeof(esc), why));
 	m->state = MASTODON_DISABLED;
-	http_request_cancel(m->req);
-	m->req = NULL;
-	lws_sul_cancel(&m->start_timer);
-	lws_sul_cancel(&m->poll_timer);
-	mastodon_stream_close(m);
-	mastodon_stream_cancel_timers(m);
+	quiesce(m);
 }
 
 char *
@@ -772,12 +779,7 @@ mastodon_stop(struct mastodon *m)
 	if (m == NULL || m->stopping)
 		return;
 	m->stopping = 1;
-	http_request_cancel(m->req);
-	m->req = NULL;
-	lws_sul_cancel(&m->start_timer);
-	lws_sul_cancel(&m->poll_timer);
-	mastodon_stream_close(m);
-	mastodon_stream_cancel_timers(m);
+	quiesce(m);
 }
 
 int
