@@ -70,7 +70,7 @@ main(void)
 {
 	struct tu_peer	*peer;
 	char		*dir, *conf, *db, *log, *url, *text, *resp;
-	long		 rss_idle, rss_after, hwm;
+	long		 rss_idle, rss_after, hwm, anon_idle, anon_after;
 	double		 t0, t1;
 	pid_t		 pid;
 	int		 i, fd, status;
@@ -106,6 +106,7 @@ main(void)
 	}
 	sleep(1);
 	rss_idle = proc_kb(pid, "VmRSS");
+	anon_idle = proc_kb(pid, "RssAnon");
 	url = xasprintf("%s/_peer/mention", peer->base);
 	t0 = now_s();
 	for (i = 0; i < MENTIONS; i++) {
@@ -122,11 +123,14 @@ main(void)
 	t1 = now_s();
 	rss_after = proc_kb(pid, "VmRSS");
 	hwm = proc_kb(pid, "VmHWM");
-	printf("mastodon daemon: RSS %ld kB connected and idle, %ld kB after "
-	    "%d mentions (peak %ld kB); %lld mentions in the inbox in %.2f s "
-	    "end to end (%.0f/s, bounded by the test driver's one request "
-	    "per mention)\n", rss_idle, rss_after, MENTIONS, hwm,
-	    inbox_rows(db), t1 - t0, MENTIONS / (t1 - t0));
+	anon_after = proc_kb(pid, "RssAnon");
+	printf("mastodon daemon: RSS %ld kB connected and idle (%ld kB of it "
+	    "the process's own, the rest shared library pages), %ld kB after "
+	    "%d mentions (own %ld kB, peak %ld kB); %lld mentions in the inbox "
+	    "in %.2f s end to end (%.0f/s, bounded by the test driver's one "
+	    "request per mention)\n", rss_idle, anon_idle, rss_after,
+	    MENTIONS, anon_after, hwm, inbox_rows(db), t1 - t0,
+	    MENTIONS / (t1 - t0));
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
 	tu_peer_stop(peer);
