@@ -122,7 +122,7 @@ check: deps
 
 check-unit: $(B)/quitx $(TEST_BIN) $(PEER_BIN)
 	QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
-	  CMOCKA_MESSAGE_OUTPUT=TAP \
+	  QUITX_MESSAGES=$(abspath conf/messages) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  prove --merge -f $(TEST_BIN)
 
@@ -178,7 +178,8 @@ check-src:
 	  exit 1; fi
 
 demo: deps $(B)/quitx $(PEER_BIN)
-	@sh tests/demo.sh $(abspath $(B)/quitx) $(abspath $(B)/tests/peers)
+	@sh tests/demo.sh $(abspath $(B)/quitx) $(abspath $(B)/tests/peers) \
+	  $(abspath conf/messages)
 
 $(B)/bench/%.o: tests/bench/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
@@ -191,7 +192,7 @@ $(B)/bench/bench-%: $(B)/bench/bench-%.o $(B)/tests/testutil.o $(B)/libquitx.a
 bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN)
 	@for b in $(BENCH_BIN); do \
 	  QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
-	    $$b || exit 1; \
+	  QUITX_MESSAGES=$(abspath conf/messages) $$b || exit 1; \
 	done
 
 install: $(B)/quitx
@@ -199,6 +200,9 @@ install: $(B)/quitx
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/quitx $(DESTDIR)$(BINDIR)/quitx
 	install -m 644 conf/quitx.conf.example $(DESTDIR)$(SYSCONFDIR)/quitx/quitx.conf.example
+	install -d $(DESTDIR)$(SYSCONFDIR)/quitx/messages
+	install -m 644 conf/messages/en.conf conf/messages/fr.conf \
+	  $(DESTDIR)$(SYSCONFDIR)/quitx/messages/
 	install -m 644 src/quitx.1 $(DESTDIR)$(MANDIR)/man1/quitx.1
 	install -m 644 src/quitx.conf.5 $(DESTDIR)$(MANDIR)/man5/quitx.conf.5
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

@@ -24,6 +24,7 @@
 #include <libconfig.h>
 
 #include "quitx/secret.h"
+#include "quitx/templates.h"
 #include "quitx/xmalloc.h"
 
 #ifndef QUITX_SYSCONFDIR
@@ -774,9 +775,76 @@ parse_ca_file(struct loader *ld, const config_setting_t *s, void *dst)
 	ld->conf->ca_file = path;
 }
 
+static void
+parse_messages(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	const char	*v = config_setting_get_string(s);
+
+	(void)dst;
+	if (v[0] == '\0') {
+		lerr(ld, s, "'messages' must not be empty");
+		return;
+	}
+	free(ld->conf->messages_dir);
+	ld->conf->messages_dir = resolve_path(ld, v);
+}
+
+/* "https://host[:port]" and nothing else: links are built on it. */
+static void
+parse_public_url(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	const char	*v = config_setting_get_string(s), *host;
+	size_t		 n;
+
+	(void)dst;
+	host = v + strlen("https://");
+	n = strlen(v);
+	if (strncmp(v, "https://", 8) != 0 || n <= 8 || n > 200 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != strlen(host)) {
+		lerr(ld, s, "'public_url' must be the https origin the team's "
+		    "proxy serves quitx on, like \"https://quitx.example.org\"");
+		return;
+	}
+	free(ld->conf->public_url);
+	ld->conf->public_url = xstrdup(v);
+}
+
+static void
+parse_upload_link_days(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	long long	v = config_setting_get_int64(s);
+
+	(void)dst;
+	if (v < 1 || v > 365) {
+		lerr(ld, s, "'upload_link_days' must be between 1 and 365");
+		return;
+	}
+	ld->conf->upload_link_days = (int)v;
+}
+
+static void
+parse_replies_per_hour(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	long long	v = config_setting_get_int64(s);
+
+	(void)dst;
+	if (v < 1 || v > 1000) {
+		lerr(ld, s, "'replies_per_hour' must be between 1 and 1000");
+		return;
+	}
+	ld->conf->replies_per_hour = (int)v;
+}
+
 static const struct key_spec top_keys[] = {
 	{ "store",	CONFIG_TYPE_STRING,	0, parse_store },
 	{ "ca_file",	CONFIG_TYPE_STRING,	0, parse_ca_file },
+	{ "messages",	CONFIG_TYPE_STRING,	0, parse_messages },
+	{ "public_url",	CONFIG_TYPE_STRING,	0, parse_public_url },
+	{ "upload_link_days", CONFIG_TYPE_INT,	0, parse_upload_link_days },
+	{ "replies_per_hour", CONFIG_TYPE_INT,	0, parse_replies_per_hour },
 	{ "listen",	CONFIG_TYPE_STRING,	0, parse_listen },
 	{ "log_level",	CONFIG_TYPE_STRING,	0, parse_log_level },
 	{ "campaign",	CONFIG_TYPE_GROUP,	0, parse_campaign },
@@ -813,6 +881,9 @@ config_defaults(struct loader *ld)
 	conf->campaign.minute = 0;
 	conf->campaign.timezone = xstrdup(DEFAULT_TZ);
 	conf->campaign.languages = (1u << LANG_EN) | (1u << LANG_FR);
+	conf->messages_dir = resolve_path(ld, "messages");
+	conf->upload_link_days = 14;
+	conf->replies_per_hour = 6;
 	conf->streams.timeout = 75;
 	conf->streams.poll_interval = 30;
 }
@@ -926,7 +997,17 @@ config_load(const char *path, struct config **out,
 	config_set_include_dir(&cfg, basedir);
 	ok = config_read(&cfg, f) == CONFIG_TRUE;
 	fclose(f);
-	return config_finish(&ld, &cfg, ok, out);
+	if (config_finish(&ld, &cfg, ok, out) == -1)
+		return -1;
+	/* the bot's words are part of the configuration */
+	(*out)->templates = templates_load((*out)->messages_dir,
+	    (*out)->campaign.languages, errs);
+	if ((*out)->templates == NULL) {
+		config_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -961,6 +1042,9 @@ config_free(struct config *conf)
 	free(conf->listen_host);
 	free(conf->store_path);
 	free(conf->ca_file);
+	free(conf->messages_dir);
+	templates_free(conf->templates);
+	free(conf->public_url);
 	free(conf->path);
 	free(conf);
 }

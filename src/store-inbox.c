@@ -9,6 +9,7 @@
 #include "store-internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "quitx/log.h"
@@ -148,6 +149,103 @@ store_cursor_get(struct store *st, const char *stream, char **out)
 		break;
 	default:
 		log_warnx("stream cursor: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_inbox_next_new(struct store *st, struct inbox_row *row)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	memset(row, 0, sizeof(*row));
+	q = store_prepare(st, "SELECT id, bot_account_id, kind, payload"
+	    " FROM inbox WHERE state = 'new' ORDER BY id LIMIT 1");
+	if (q == NULL)
+		return -1;
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		row->id = sqlite3_column_int64(q, 0);
+		row->bot_account_id = sqlite3_column_int64(q, 1);
+		row->kind = xstrdup((const char *)sqlite3_column_text(q, 2));
+		row->payload = xstrdup((const char *)sqlite3_column_text(q, 3));
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		log_warnx("inbox: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_inbox_mark(struct store *st, int64_t id, enum inbox_state state,
+    const char *reason)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	q = store_prepare(st, "UPDATE inbox SET state = ?2, error = ?3,"
+	    " handled_at = CAST(strftime('%s', 'now') AS INTEGER)"
+	    " WHERE id = ?1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, store_inbox_state_name(state), -1,
+	    SQLITE_STATIC);
+	if (reason != NULL)
+		sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 3);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	if (rc == -1)
+		log_warnx("inbox row %lld: %s", (long long)id,
+		    sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+void
+inbox_row_clear(struct inbox_row *row)
+{
+	free(row->kind);
+	free(row->payload);
+	memset(row, 0, sizeof(*row));
+}
+
+int
+store_bot_account_get(struct store *st, int64_t id, enum network *network,
+    char **server, char **handle, enum lang *lang)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	q = store_prepare(st, "SELECT network, server, handle, lang"
+	    " FROM bot_account WHERE id = ?1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, id);
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		*network = strcmp((const char *)sqlite3_column_text(q, 0),
+		    "bluesky") == 0 ? NETWORK_BLUESKY : NETWORK_MASTODON;
+		*server = xstrdup((const char *)sqlite3_column_text(q, 1));
+		*handle = xstrdup((const char *)sqlite3_column_text(q, 2));
+		*lang = strcmp((const char *)sqlite3_column_text(q, 3),
+		    "fr") == 0 ? LANG_FR : LANG_EN;
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
 		rc = -1;
 	}
 	sqlite3_finalize(q);

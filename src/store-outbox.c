@@ -35,8 +35,8 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 	*id = 0;
 	q = store_prepare(st, "INSERT INTO outbox (bot_account_id, member_id,"
 	    " thread_parent_id, kind, priority, idem_key, body, not_before,"
-	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " CAST(strftime('%s', 'now') AS INTEGER))"
+	    " recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+	    " ?9, CAST(strftime('%s', 'now') AS INTEGER))"
 	    " ON CONFLICT (idem_key) DO NOTHING RETURNING id");
 	if (q == NULL)
 		return -1;
@@ -48,6 +48,10 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 	sqlite3_bind_text(q, 6, row->idem_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, row->body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 8, row->not_before);
+	if (row->recipient != NULL)
+		sqlite3_bind_text(q, 9, row->recipient, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 9);
 	switch (sqlite3_step(q)) {
 	case SQLITE_ROW:
 		*id = sqlite3_column_int64(q, 0);

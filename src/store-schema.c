@@ -169,8 +169,36 @@ static const char schema_v1[] =
 "CREATE INDEX scheduled_due ON scheduled_post (run_at) WHERE state = 'pending';"
 "PRAGMA user_version = 1;";
 
+/*
+ * v2, the conversation: who follows each bot (a follow can come before
+ * the member registers, and decides whether a private message can reach
+ * them), upload links (only a hash of the token is kept), and the
+ * recipient of each outbox row, so replies can be rate-limited per
+ * person before, or without, a member row.
+ */
+static const char schema_v2[] =
+"CREATE TABLE bot_follower ("
+"  bot_account_id INTEGER NOT NULL REFERENCES bot_account(id),"
+"  account TEXT NOT NULL COLLATE NOCASE,"	/* Mastodon user@host, or DID */
+"  followed_at INTEGER NOT NULL,"
+"  PRIMARY KEY (bot_account_id, account)"
+") WITHOUT ROWID;"
+"CREATE TABLE upload_token ("
+"  id INTEGER PRIMARY KEY,"
+"  member_id INTEGER NOT NULL REFERENCES member(id) ON DELETE CASCADE,"
+"  token_hash BLOB NOT NULL UNIQUE,"		/* SHA-256 of the token */
+"  created_at INTEGER NOT NULL,"
+"  expires_at INTEGER NOT NULL"
+");"
+"CREATE INDEX upload_token_member ON upload_token (member_id);"
+"ALTER TABLE outbox ADD COLUMN recipient TEXT COLLATE NOCASE;"
+"CREATE INDEX outbox_recipient ON outbox (recipient, created_at)"
+"  WHERE recipient IS NOT NULL;"
+"PRAGMA user_version = 2;";
+
 const char *const store_migrations[] = {
 	schema_v1,
+	schema_v2,
 };
 
 const int store_migration_count =

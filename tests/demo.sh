@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh — what quitx does today, end to end, in a throw-away directory.
 #
-#   make demo   (or: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers)
+#   make demo   (or: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers
+#                /abs/conf/messages)
 #
 # Starts the local Mastodon peer (tests/peers/mastodon-peer: HTTPS and WSS
 # on loopback with a certificate made here), writes a config with two
@@ -14,8 +15,10 @@ set -eu
 
 QUITX=${1:-}
 PEERS=${2:-}
-if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ]; then
-	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers" >&2
+MESSAGES=${3:-}
+if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ] ||
+    [ ! -f "$MESSAGES/en.conf" ]; then
+	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers /abs/conf/messages" >&2
 	exit 2
 fi
 for tool in curl openssl; do
@@ -122,6 +125,7 @@ store = "quitx.db";
 listen = "127.0.0.1:$PORT";
 log_level = "info";
 ca_file = "peer-cert.pem";
+messages = "$MESSAGES";
 streams = { timeout = 10; poll_interval = 2; };
 campaign = {
   day = "2027-01-20";

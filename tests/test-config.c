@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "quitx/config.h"
+#include "quitx/templates.h"
 #include "quitx/secret.h"
 #include "quitx/xmalloc.h"
 
@@ -27,6 +29,7 @@ setup(void **state)
 	struct fixture	*fx = xcalloc(1, sizeof(*fx));
 
 	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
 	free(tu_write(fx->dir, "m.token", 0600, "%s\n", SECRET));
 	free(tu_write(fx->dir, "b.password", 0600, "%s\n", SECRET));
 	free(tu_write(fx->dir, "open.token", 0644, "%s\n", SECRET));
@@ -350,10 +353,74 @@ test_credential(void **state)
 	free(errs);
 }
 
+/* The message files: every problem named with its file and line. */
+static void
+test_messages(void **state)
+{
+	struct fixture		*fx = *state;
+	struct config		*conf = NULL;
+	char			*errtext, *en, *fr, *dir;
+
+	dir = xasprintf("%s/msgs", fx->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	en = tu_slurp("conf/messages/en.conf");
+	fr = tu_slurp("conf/messages/fr.conf");
+	assert_non_null(en);
+	assert_non_null(fr);
+	free(tu_write(dir, "fr.conf", 0644, "%s", fr));
+	/* a typo in a placeholder, a message too long, an unknown key */
+	free(tu_write(dir, "en.conf", 0644, "help = \"Hi {bott}\";\n"
+	    "stop_ok = \"%0500d\";\ncolour = \"blue\";\n", 0));
+	assert_int_equal(load(fx, "messages = \"msgs\";\naccounts = ();\n",
+	    &conf, &errtext), -1);
+	assert_null(conf);
+	assert_non_null(strstr(errtext, "/msgs/en.conf:"));
+	assert_non_null(strstr(errtext, "'help': {bott} is not a placeholder "
+	    "this message can use"));
+	assert_non_null(strstr(errtext, "'stop_ok' can be 500 characters long"));
+	assert_non_null(strstr(errtext, "unknown message 'colour'"));
+	/* a missing message, and a language whose file is absent */
+	free(tu_write(dir, "en.conf", 0644, "help = \"Hi @{bot}\";\n"));
+	free(errtext);
+	errtext = xasprintf("%s/fr.conf", dir);
+	unlink(errtext);
+	free(errtext);
+	assert_int_equal(load(fx, "messages = \"msgs\";\naccounts = ();\n",
+	    &conf, &errtext), -1);
+	assert_non_null(strstr(errtext, "missing message 'register_ok'"));
+	assert_non_null(strstr(errtext, "/msgs/fr.conf:0: cannot read the fr "
+	    "messages"));
+	free(errtext);
+	/* the project's own files load, and render */
+	assert_int_equal(load(fx, "accounts = ();\n", &conf, &errtext), 0);
+	assert_non_null(conf->templates);
+	{
+		struct tmpl_vars	v = { .handle = "jack", .bot = "HelloQuitX",
+					    .day = "20 January" };
+		char			*text;
+
+		text = templates_render(conf->templates, LANG_EN,
+		    T_REGISTER_OK, &v);
+		assert_non_null(strstr(text, "you are @jack on X"));
+		assert_non_null(strstr(text, "follow @HelloQuitX"));
+		free(text);
+		text = templates_render(conf->templates, LANG_FR,
+		    T_REGISTER_OK, &v);
+		assert_non_null(strstr(text, "vous êtes @jack sur X"));
+		free(text);
+	}
+	config_free(conf);
+	free(errtext);
+	free(en);
+	free(fr);
+	free(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_files),

@@ -60,6 +60,7 @@ setup(void **state)
 	struct fixture	*fx = xcalloc(1, sizeof(*fx));
 
 	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
 	fx->port = tu_free_port();
 	free(tu_write(fx->dir, "m.token", 0600, "mastodon-token\n"));
 	free(tu_write(fx->dir, "b.password", 0600, "app-pass-word\n"));

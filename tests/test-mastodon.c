@@ -68,6 +68,7 @@ fixture_new(const char *extra1, const char *extra2)
 	struct fixture	*fx = xcalloc(1, sizeof(*fx));
 
 	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
 	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
 	    BOT ":" TOKEN, "--ping-interval", "1", extra1, extra2,
 	    (char *)NULL);

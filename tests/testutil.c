@@ -130,6 +130,23 @@ tu_quitx(char **out, char **err, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void
+tu_link_messages(const char *dir)
+{
+	const char	*src = getenv("QUITX_MESSAGES");
+	char		*real, *link;
+
+	if ((real = realpath(src != NULL ? src : "conf/messages", NULL)) ==
+	    NULL)
+		fail_msg("no message files (set QUITX_MESSAGES)");
+	link = xasprintf("%s/messages", dir);
+	unlink(link);
+	if (symlink(real, link) == -1)
+		fail_msg("symlink %s", link);
+	free(link);
+	free(real);
+}
+
 int
 tu_free_port(void)
 {

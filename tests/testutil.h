@@ -31,6 +31,13 @@ int	 tu_quitx(char **out, char **err, ...);
 /* The quitx binary under test. */
 const char *tu_quitx_bin(void);
 
+/*
+ * Make dir/messages point at the project's message files
+ * ($QUITX_MESSAGES, else ./conf/messages), where a config in dir looks
+ * for them by default.
+ */
+void	 tu_link_messages(const char *dir);
+
 /* A TCP port on 127.0.0.1 that nothing listens on right now. */
 int	 tu_free_port(void);
 

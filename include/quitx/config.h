@@ -55,8 +55,15 @@ struct config_streams {
 	int	poll_interval;	/* seconds between polls while a stream is down */
 };
 
+struct templates;
+
 struct config {
 	char			*path;		/* the file this was read from */
+	char			*messages_dir;	/* the bot's words: en.conf, fr.conf */
+	struct templates	*templates;	/* loaded from it (file configs only) */
+	char			*public_url;	/* https base of upload links, or NULL */
+	int			 upload_link_days;
+	int			 replies_per_hour;	/* per member, at most */
 	char			*store_path;
 	char			*ca_file;	/* extra CAs, besides the system's */
 	char			*listen_host;	/* numeric IPv4 or IPv6 address */
@@ -88,6 +95,7 @@ int	config_load(const char *path, struct config **out,
  * The same, from text already in memory (the fuzz target and the unit
  * tests use it); name is used in messages in place of a file name.
  * Relative secret paths are resolved against the current directory.
+ * The message files are not read (templates stays NULL).
  */
 int	config_load_string(const char *text, const char *name,
 	    struct config **out, struct config_errors *errs);

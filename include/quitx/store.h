@@ -130,6 +130,7 @@ struct outbox_new {
 	const char	*idem_key;
 	const char	*body;
 	int64_t		 not_before;
+	const char	*recipient;		/* network account, or NULL */
 };
 
 /*
@@ -179,6 +180,128 @@ int	store_outbox_failed(struct store *st, int64_t id, const char *remote_id,
 int	store_outbox_requeue_sending(struct store *st);
 
 void	outbox_row_clear(struct outbox_row *row);
+
+/* --- transactions spanning several calls (the handler's unit of work) --- */
+
+int	store_transaction_begin(struct store *st);
+int	store_transaction_commit(struct store *st);
+void	store_transaction_rollback(struct store *st);
+
+/* --- the inbox, from the handler's side --- */
+
+struct inbox_row {
+	int64_t	 id;
+	int64_t	 bot_account_id;
+	char	*kind;
+	char	*payload;
+};
+
+/* The oldest 'new' event: 1 with *row (clear it), 0 when none, -1. */
+int	store_inbox_next_new(struct store *st, struct inbox_row *row);
+
+/* Mark an event handled: done, ignored or failed, with a reason or NULL. */
+int	store_inbox_mark(struct store *st, int64_t id, enum inbox_state state,
+	    const char *reason);
+
+void	inbox_row_clear(struct inbox_row *row);
+
+/* A bot account's row: network, server, handle, language.  1, 0, -1. */
+int	store_bot_account_get(struct store *st, int64_t id,
+	    enum network *network, char **server, char **handle,
+	    enum lang *lang);
+
+/* --- members, claims, consents --- */
+
+enum claim_proof { PROOF_NONE, PROOF_ARCHIVE, PROOF_IMPORT };
+
+struct member {
+	int64_t		 id;
+	enum network	 network;
+	char		*account;		/* Mastodon user@host, or DID */
+	enum lang	 lang;
+	int64_t		 bot_account_id;	/* the bot they talk to */
+	int		 discoverable;
+	int		 intro_optin;
+	int		 messages_stopped;
+	char		*claim_handle;		/* NULL: no claim */
+	enum claim_proof claim_proof;
+};
+
+/* 1 and *m (clear it), 0 when not a member, -1. */
+int	store_member_get(struct store *st, enum network network,
+	    const char *account, struct member *m);
+void	member_clear(struct member *m);
+
+/*
+ * Make account a member (registering is the consent to be suggested,
+ * recorded with its time) or update its language and bot.  *created
+ * says which.  Returns 0 and *id, or -1.
+ */
+int	store_member_upsert(struct store *st, enum network network,
+	    const char *account, enum lang lang, int64_t bot_account_id,
+	    int64_t now, int64_t *id, int *created);
+
+const char	*store_claim_proof_name(enum claim_proof p);
+
+/* Set the member's X handle claim (unproven).  0 or -1. */
+int	store_claim_set(struct store *st, int64_t member_id, const char *handle,
+	    int64_t now);
+
+/*
+ * The other members claiming handle (any case), for telling them about a
+ * contested claim: fills up to max (network, account, bot, lang), returns
+ * how many there are in all, or -1.
+ */
+struct claimant {
+	enum network	 network;
+	char		*account;
+	int64_t		 bot_account_id;
+	enum lang	 lang;
+	enum claim_proof proof;
+};
+int	store_claim_others(struct store *st, int64_t member_id,
+	    const char *handle, struct claimant *out, size_t max);
+void	claimant_clear(struct claimant *c);
+
+enum member_flag { FLAG_INTRO, FLAG_MESSAGES_STOPPED, FLAG_DISCOVERABLE };
+
+/* Set a consent flag with the time it changed.  0 or -1. */
+int	store_member_set_flag(struct store *st, int64_t member_id,
+	    enum member_flag flag, int value, int64_t now);
+
+/*
+ * Forget a member: the member row and with it (by cascade) the claim,
+ * uploads and their edges, upload links and their outbox rows.  Also
+ * their follow of the bots.  0 or -1.
+ */
+int	store_member_forget(struct store *st, int64_t member_id,
+	    enum network network, const char *account);
+
+/* Cancel the member's queued private messages (stop messages).  Count or -1. */
+int	store_outbox_cancel_private(struct store *st, int64_t member_id);
+
+/* Outbox rows to recipient of kind (NULL: any) created at or after since. */
+int64_t	store_outbox_count_to(struct store *st, const char *recipient,
+	    const char *kind, int64_t since);
+
+/* Whether a row of kind was sent as remote_id by this bot (a call post). */
+int	store_outbox_is_sent_kind(struct store *st, int64_t bot_account_id,
+	    const char *remote_id, const char *kind);
+
+/* --- who follows the bots --- */
+
+int	store_bot_follower_add(struct store *st, int64_t bot_account_id,
+	    const char *account, int64_t now);
+/* 1 if account follows the bot, 0 if not, -1. */
+int	store_bot_follower_has(struct store *st, int64_t bot_account_id,
+	    const char *account);
+
+/* --- upload links --- */
+
+/* Record a link's token hash for a member, valid until expires_at. */
+int	store_upload_token_add(struct store *st, int64_t member_id,
+	    const unsigned char *hash, size_t hashlen, int64_t now,
+	    int64_t expires_at);
 
 const char	*store_inbox_state_name(enum inbox_state s);
 const char	*store_outbox_state_name(enum outbox_state s);

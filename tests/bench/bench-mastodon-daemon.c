@@ -76,6 +76,7 @@ main(void)
 	int		 i, fd, status;
 
 	dir = tu_tmpdir();
+	tu_link_messages(dir);
 	peer = tu_peer_start(dir, "mastodon-peer", "--account",
 	    "HelloQuitX:bench-token", (char *)NULL);
 	free(tu_write(dir, "bot.token", 0600, "bench-token\n"));

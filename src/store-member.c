@@ -1,0 +1,411 @@
+/*
+ * store-member: members, their X handle claims and consents, the bots'
+ * followers and upload links: what the conversation with members reads
+ * and changes.  The handler runs these inside one transaction with the
+ * answers it queues and the inbox row it marks, so an event is handled
+ * whole or not at all.
+ */
+#define LOG_TAG "store"
+#include "store-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "quitx/log.h"
+#include "quitx/xmalloc.h"
+
+int
+store_transaction_begin(struct store *st)
+{
+	return store_begin(st);
+}
+
+int
+store_transaction_commit(struct store *st)
+{
+	return store_commit(st);
+}
+
+void
+store_transaction_rollback(struct store *st)
+{
+	store_rollback(st);
+}
+
+static const char *
+proof_name(enum claim_proof p)
+{
+	return p == PROOF_ARCHIVE ? "archive" : p == PROOF_IMPORT ? "import" :
+	    "none";
+}
+
+static enum claim_proof
+proof_parse(const unsigned char *s)
+{
+	if (s == NULL)
+		return PROOF_NONE;
+	if (strcmp((const char *)s, "archive") == 0)
+		return PROOF_ARCHIVE;
+	if (strcmp((const char *)s, "import") == 0)
+		return PROOF_IMPORT;
+	return PROOF_NONE;
+}
+
+static char *
+col_dup(sqlite3_stmt *q, int col)
+{
+	const unsigned char	*v = sqlite3_column_text(q, col);
+
+	return v != NULL ? xstrdup((const char *)v) : NULL;
+}
+
+/* Step a statement that returns nothing; finalize it; 0 or -1 (logged). */
+static int
+run(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int	rc;
+
+	if (q == NULL)
+		return -1;
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	if (rc == -1)
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_member_get(struct store *st, enum network network, const char *account,
+    struct member *m)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	memset(m, 0, sizeof(*m));
+	q = store_prepare(st, "SELECT m.id, m.account, m.lang,"
+	    " coalesce(m.bot_account_id, 0), m.discoverable, m.intro_optin,"
+	    " m.messages_stopped, c.handle, c.proof"
+	    " FROM member m LEFT JOIN x_claim c ON c.member_id = m.id"
+	    " WHERE m.network = ?1 AND m.account = ?2");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, config_network_name(network), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		m->id = sqlite3_column_int64(q, 0);
+		m->network = network;
+		m->account = col_dup(q, 1);
+		m->lang = strcmp((const char *)sqlite3_column_text(q, 2),
+		    "fr") == 0 ? LANG_FR : LANG_EN;
+		m->bot_account_id = sqlite3_column_int64(q, 3);
+		m->discoverable = sqlite3_column_int(q, 4);
+		m->intro_optin = sqlite3_column_int(q, 5);
+		m->messages_stopped = sqlite3_column_int(q, 6);
+		m->claim_handle = col_dup(q, 7);
+		m->claim_proof = proof_parse(sqlite3_column_text(q, 8));
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		log_warnx("member: %s", sqlite3_errmsg(st->db));
+		rc = -1;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+void
+member_clear(struct member *m)
+{
+	free(m->account);
+	free(m->claim_handle);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+store_member_upsert(struct store *st, enum network network,
+    const char *account, enum lang lang, int64_t bot_account_id, int64_t now,
+    int64_t *id, int *created)
+{
+	struct member	m;
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	if ((rc = store_member_get(st, network, account, &m)) == -1)
+		return -1;
+	*created = rc == 0;
+	if (rc == 1) {
+		*id = m.id;
+		member_clear(&m);
+		q = store_prepare(st, "UPDATE member SET lang = ?2,"
+		    " bot_account_id = ?3 WHERE id = ?1");
+		if (q == NULL)
+			return -1;
+		sqlite3_bind_int64(q, 1, *id);
+	} else {
+		q = store_prepare(st, "INSERT INTO member (network, account,"
+		    " lang, bot_account_id, registered_at, discoverable_at)"
+		    " VALUES (?4, ?5, ?2, ?3, ?6, ?6)");
+		if (q == NULL)
+			return -1;
+		sqlite3_bind_text(q, 4, config_network_name(network), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, now);
+	}
+	sqlite3_bind_text(q, 2, config_lang_name(lang), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, bot_account_id);
+	if (run(st, q, "member") == -1)
+		return -1;
+	if (*created)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_claim_set(struct store *st, int64_t member_id, const char *handle,
+    int64_t now)
+{
+	sqlite3_stmt	*q;
+
+	/* a new handle starts unproven; the same handle keeps its proof */
+	q = store_prepare(st, "INSERT INTO x_claim (member_id, handle,"
+	    " claimed_at) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT (member_id) DO UPDATE SET"
+	    " handle = excluded.handle, claimed_at = excluded.claimed_at,"
+	    " x_id = CASE WHEN x_claim.handle = excluded.handle"
+	    "   THEN x_claim.x_id ELSE NULL END,"
+	    " proof = CASE WHEN x_claim.handle = excluded.handle"
+	    "   THEN x_claim.proof ELSE 'none' END,"
+	    " proven_at = CASE WHEN x_claim.handle = excluded.handle"
+	    "   THEN x_claim.proven_at ELSE NULL END");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_text(q, 2, handle, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	return run(st, q, "claim");
+}
+
+int
+store_claim_others(struct store *st, int64_t member_id, const char *handle,
+    struct claimant *out, size_t max)
+{
+	sqlite3_stmt	*q;
+	int		 n = 0, rc;
+
+	q = store_prepare(st, "SELECT m.network, m.account,"
+	    " coalesce(m.bot_account_id, 0), m.lang, c.proof"
+	    " FROM x_claim c JOIN member m ON m.id = c.member_id"
+	    " WHERE c.handle = ?2 AND c.member_id != ?1 ORDER BY c.id");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_text(q, 2, handle, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((size_t)n < max) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].network = strcmp((const char *)
+			    sqlite3_column_text(q, 0), "bluesky") == 0 ?
+			    NETWORK_BLUESKY : NETWORK_MASTODON;
+			out[n].account = col_dup(q, 1);
+			out[n].bot_account_id = sqlite3_column_int64(q, 2);
+			out[n].lang = strcmp((const char *)
+			    sqlite3_column_text(q, 3), "fr") == 0 ? LANG_FR :
+			    LANG_EN;
+			out[n].proof = proof_parse(sqlite3_column_text(q, 4));
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("claims: %s", sqlite3_errmsg(st->db));
+		n = -1;
+	}
+	sqlite3_finalize(q);
+	return n;
+}
+
+void
+claimant_clear(struct claimant *c)
+{
+	free(c->account);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_member_set_flag(struct store *st, int64_t member_id,
+    enum member_flag flag, int value, int64_t now)
+{
+	static const char *const sql[] = {
+		[FLAG_INTRO] = "UPDATE member SET intro_optin = ?2,"
+		    " intro_optin_at = ?3 WHERE id = ?1",
+		[FLAG_MESSAGES_STOPPED] = "UPDATE member SET"
+		    " messages_stopped = ?2, messages_stopped_at = ?3"
+		    " WHERE id = ?1",
+		[FLAG_DISCOVERABLE] = "UPDATE member SET discoverable = ?2,"
+		    " discoverable_at = ?3 WHERE id = ?1",
+	};
+	sqlite3_stmt	*q;
+
+	if ((q = store_prepare(st, sql[flag])) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_int(q, 2, value != 0);
+	sqlite3_bind_int64(q, 3, now);
+	return run(st, q, "member consent");
+}
+
+int
+store_member_forget(struct store *st, int64_t member_id, enum network network,
+    const char *account)
+{
+	sqlite3_stmt	*q;
+
+	/* cascades: x_claim, x_upload -> x_edge, upload_token, outbox */
+	if ((q = store_prepare(st, "DELETE FROM member WHERE id = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	if (run(st, q, "forget") == -1)
+		return -1;
+	q = store_prepare(st, "DELETE FROM bot_follower WHERE account = ?1"
+	    " AND bot_account_id IN (SELECT id FROM bot_account"
+	    " WHERE network = ?2)");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, config_network_name(network), -1,
+	    SQLITE_STATIC);
+	if (run(st, q, "forget") == -1)
+		return -1;
+	/* rows addressed to them before they were a member */
+	if ((q = store_prepare(st, "DELETE FROM outbox WHERE recipient = ?1"
+	    " AND state IN ('queued', 'failed', 'cancelled')")) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	return run(st, q, "forget");
+}
+
+int
+store_outbox_cancel_private(struct store *st, int64_t member_id)
+{
+	sqlite3_stmt	*q;
+
+	q = store_prepare(st, "UPDATE outbox SET state = 'cancelled',"
+	    " last_error = 'the member asked to stop messages'"
+	    " WHERE member_id = ?1 AND state = 'queued'"
+	    " AND kind IN ('private', 'suggestions')");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	if (run(st, q, "stop messages") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int64_t
+store_outbox_count_to(struct store *st, const char *recipient,
+    const char *kind, int64_t since)
+{
+	sqlite3_stmt	*q;
+	int64_t		 n = -1;
+
+	q = store_prepare(st, "SELECT count(*) FROM outbox WHERE"
+	    " recipient = ?1 AND created_at >= ?2"
+	    " AND (?3 IS NULL OR kind = ?3)");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, since);
+	if (kind != NULL)
+		sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 3);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+int
+store_outbox_is_sent_kind(struct store *st, int64_t bot_account_id,
+    const char *remote_id, const char *kind)
+{
+	sqlite3_stmt	*q;
+	int		 rc = -1;
+
+	q = store_prepare(st, "SELECT count(*) FROM outbox WHERE"
+	    " bot_account_id = ?1 AND remote_id = ?2 AND kind = ?3"
+	    " AND state = 'sent'");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, bot_account_id);
+	sqlite3_bind_text(q, 2, remote_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		rc = sqlite3_column_int64(q, 0) > 0;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_bot_follower_add(struct store *st, int64_t bot_account_id,
+    const char *account, int64_t now)
+{
+	sqlite3_stmt	*q;
+
+	q = store_prepare(st, "INSERT INTO bot_follower (bot_account_id,"
+	    " account, followed_at) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT DO NOTHING");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, bot_account_id);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	return run(st, q, "bot follower");
+}
+
+int
+store_bot_follower_has(struct store *st, int64_t bot_account_id,
+    const char *account)
+{
+	sqlite3_stmt	*q;
+	int		 rc = -1;
+
+	q = store_prepare(st, "SELECT count(*) FROM bot_follower"
+	    " WHERE bot_account_id = ?1 AND account = ?2");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, bot_account_id);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		rc = sqlite3_column_int64(q, 0) > 0;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_upload_token_add(struct store *st, int64_t member_id,
+    const unsigned char *hash, size_t hashlen, int64_t now, int64_t expires_at)
+{
+	sqlite3_stmt	*q;
+
+	q = store_prepare(st, "INSERT INTO upload_token (member_id,"
+	    " token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_blob(q, 2, hash, (int)hashlen, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int64(q, 4, expires_at);
+	return run(st, q, "upload link");
+}
+
+const char *
+store_claim_proof_name(enum claim_proof p)
+{
+	return proof_name(p);
+}
