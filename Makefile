@@ -12,12 +12,13 @@ DESTDIR   ?=
 CC        ?= cc
 FUZZ_CC   ?= clang
 PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd \
-             libxml-2.0
+             libxml-2.0 libcrypto
 
 # Debian packages: to build, and in addition to test (clang and its
 # runtime for the fuzz targets, perl for prove).
 DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
              libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev libxml2-dev \
+             libssl-dev libunistring-dev \
              tzdata ca-certificates
 DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl openssl
 
@@ -39,7 +40,9 @@ CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DQUITX_VERSION='"$(VERSION)"' \
              -DQUITX_SYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS    ?= $(OPT)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDLIBS     = $(PKG_LIBS)
+# libunistring (Unicode normalisation and case folding for reading
+# mentions) ships no pkg-config file in Debian 12
+LDLIBS     = $(PKG_LIBS) -lunistring
 
 LIB_SRC    = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ    = $(LIB_SRC:src/%.c=$(B)/obj/%.o)
@@ -80,7 +83,8 @@ $(B)/tests/%.o: tests/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/test-%: $(B)/tests/test-%.o $(B)/tests/testutil.o $(B)/libquitx.a
+$(B)/tests/test-%: $(B)/tests/test-%.o $(B)/tests/testutil.o \
+    $(B)/tests/fixture.o $(B)/libquitx.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(B)/tests/peers/%.o: tests/peers/%.c | pkgconfig-ok
@@ -212,7 +216,7 @@ install: $(B)/quitx
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d) \
+-include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d) $(B)/tests/fixture.d \
   $(PEER_SRC:tests/peers/%.c=$(B)/tests/peers/%.d) \
   $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%.d)
 .SECONDARY:

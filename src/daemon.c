@@ -20,6 +20,7 @@
 
 #include "quitx/cmd.h"
 #include "quitx/config.h"
+#include "quitx/handler.h"
 #include "quitx/http.h"
 #include "quitx/httpd.h"
 #include "quitx/log.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct lws_vhost	*vhost;
 	struct lws_vhost	*client_vhost;	/* streams and HTTP clients */
 	struct http		*http;
+	struct handler		*handler;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
@@ -380,6 +382,7 @@ daemon_run(const char *config_path)
 	if (signals_setup(&d) == -1 || lws_setup(&d) == -1)
 		goto out;
 	connectors_start(&d);
+	d.handler = handler_create(d.lws, &d.state);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
 		watchdog_ping(&d.watchdog);
 
@@ -395,6 +398,7 @@ daemon_run(const char *config_path)
 	rc = d.stopping ? EXIT_OK : EXIT_RUNTIME;
 	connectors_drain(&d);
 out:
+	handler_free(d.handler);
 	connectors_free(&d);
 	http_destroy(d.http);
 	if (d.lws != NULL) {

@@ -17,6 +17,15 @@ static const struct cmd commands[] = {
 	  "validate the configuration file",
 	  "Prints each problem as FILE:LINE: message and exits 2, or prints\n"
 	  "a summary and exits 0.  Secrets are checked, never printed.\n" },
+	{ "explain", cmd_explain,
+	  "[-c FILE] [--lang en|fr] [--member HANDLE] [--reply-to-call] TEXT...",
+	  "show what the bot reads in a mention and what it would answer",
+	  "Parses TEXT as a mention of the bot (in the language of --lang's\n"
+	  "bot account, English by default) and prints the command, the X\n"
+	  "handle, the language and the exact answers from the message files,\n"
+	  "as to a newcomer, or to a member who claimed HANDLE (--member).\n"
+	  "--reply-to-call reads TEXT as a reply to the call to register.\n"
+	  "Touches no store and no network.\n" },
 	{ "stats", cmd_stats, "[-c FILE] [--json]",
 	  "print counts from the store",
 	  "Bot accounts, members per network, X claims, uploads and edges,\n"

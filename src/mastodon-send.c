@@ -35,15 +35,24 @@ struct send_ctx {
 static int
 acct_matches(const struct mastodon *m, const char *got, const char *want)
 {
-	size_t	n;
+	const char	*host;
+	size_t		 n;
 
 	if (strcasecmp(got, want) == 0)
 		return 1;
-	/* "user" == "user@our.domain" (the instance's account domain) */
+	/*
+	 * "user" == "user@our.domain": the instance's account domain, or
+	 * the host of its API (how quitx spells local members).
+	 */
 	n = strlen(got);
-	return m->domain != NULL && strchr(got, '@') == NULL &&
-	    strncasecmp(got, want, n) == 0 && want[n] == '@' &&
-	    strcasecmp(want + n + 1, m->domain) == 0;
+	if (strchr(got, '@') != NULL || strncasecmp(got, want, n) != 0 ||
+	    want[n] != '@')
+		return 0;
+	want += n + 1;
+	host = m->server + strlen("https://");
+	return (m->domain != NULL && strcasecmp(want, m->domain) == 0) ||
+	    (strncasecmp(want, host, strcspn(host, ":")) == 0 &&
+	    want[strcspn(host, ":")] == '\0');
 }
 
 static int

@@ -261,16 +261,32 @@ store_member_set_flag(struct store *st, int64_t member_id,
 
 int
 store_member_forget(struct store *st, int64_t member_id, enum network network,
-    const char *account)
+    const char *account, const char *alias)
 {
 	sqlite3_stmt	*q;
 
-	/* cascades: x_claim, x_upload -> x_edge, upload_token, outbox */
-	if ((q = store_prepare(st, "DELETE FROM member WHERE id = ?1")) == NULL)
+	/*
+	 * A message on its way cannot be called back: its row stays until
+	 * the answer comes, emptied of who and what.  Then the cascade:
+	 * x_claim, x_upload -> x_edge, upload_token, the other outbox rows.
+	 */
+	q = store_prepare(st, "UPDATE outbox SET member_id = NULL,"
+	    " recipient = NULL, body = '{}' WHERE state = 'sending'"
+	    " AND (member_id = ?1 OR recipient = ?2)");
+	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
 	if (run(st, q, "forget") == -1)
 		return -1;
+	if (member_id > 0) {
+		q = store_prepare(st, "DELETE FROM member WHERE id = ?1");
+		if (q == NULL)
+			return -1;
+		sqlite3_bind_int64(q, 1, member_id);
+		if (run(st, q, "forget") == -1)
+			return -1;
+	}
 	q = store_prepare(st, "DELETE FROM bot_follower WHERE account = ?1"
 	    " AND bot_account_id IN (SELECT id FROM bot_account"
 	    " WHERE network = ?2)");
@@ -281,11 +297,29 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 	    SQLITE_STATIC);
 	if (run(st, q, "forget") == -1)
 		return -1;
-	/* rows addressed to them before they were a member */
+	/* what was written to them before they were a member; a send in
+	   flight finishes and is gone with the next forget */
 	if ((q = store_prepare(st, "DELETE FROM outbox WHERE recipient = ?1"
-	    " AND state IN ('queued', 'failed', 'cancelled')")) == NULL)
+	    " AND state != 'sending'")) == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	if (run(st, q, "forget") == -1)
+		return -1;
+	/*
+	 * What they wrote: the events stay (their ids keep a replay from
+	 * being handled again) but their content goes.
+	 */
+	q = store_prepare(st, "UPDATE inbox SET payload = '{}'"
+	    " WHERE bot_account_id IN (SELECT id FROM bot_account"
+	    " WHERE network = ?3) AND json_valid(payload)"
+	    " AND json_extract(payload, '$.account.acct') IN (?1, ?2)");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, alias != NULL ? alias : account, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, config_network_name(network), -1,
+	    SQLITE_STATIC);
 	return run(st, q, "forget");
 }
 

@@ -192,9 +192,13 @@ int
 store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
     int64_t now)
 {
+	/*
+	 * Only the row in flight: its id may have been deleted (forget me)
+	 * and given to a new row meanwhile, which is 'queued'.
+	 */
 	return outbox_update(st, "UPDATE outbox SET state = 'sent',"
-	    " remote_id = ?2, sent_at = ?3, last_error = NULL WHERE id = ?1",
-	    id, remote_id, now);
+	    " remote_id = ?2, sent_at = ?3, last_error = NULL"
+	    " WHERE id = ?1 AND state = 'sending'", id, remote_id, now);
 }
 
 int
@@ -203,9 +207,11 @@ store_outbox_retry(struct store *st, int64_t id, int64_t not_before,
 {
 	return outbox_update(st, refund ?
 	    "UPDATE outbox SET state = 'queued', last_error = ?2,"
-	    " not_before = ?3, attempts = max(attempts - 1, 0) WHERE id = ?1" :
+	    " not_before = ?3, attempts = max(attempts - 1, 0)"
+	    " WHERE id = ?1 AND state = 'sending'" :
 	    "UPDATE outbox SET state = 'queued', last_error = ?2,"
-	    " not_before = ?3 WHERE id = ?1", id, error, not_before);
+	    " not_before = ?3 WHERE id = ?1 AND state = 'sending'", id, error,
+	    not_before);
 }
 
 int
@@ -217,7 +223,8 @@ store_outbox_failed(struct store *st, int64_t id, const char *remote_id,
 	if (store_begin(st) == -1)
 		return -1;
 	if ((q = store_prepare(st, "UPDATE outbox SET state = 'failed',"
-	    " last_error = ?2, remote_id = ?3 WHERE id = ?1")) == NULL)
+	    " last_error = ?2, remote_id = ?3 WHERE id = ?1"
+	    " AND state = 'sending'")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);

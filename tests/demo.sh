@@ -126,6 +126,7 @@ listen = "127.0.0.1:$PORT";
 log_level = "info";
 ca_file = "peer-cert.pem";
 messages = "$MESSAGES";
+public_url = "https://quitx.example.org";
 streams = { timeout = 10; poll_interval = 2; };
 campaign = {
   day = "2027-01-20";
@@ -169,13 +170,15 @@ step "both Mastodon bots connect: token check, instance, stream"
 wait_log 'stream connected' 2
 grep -E 'connected as|stream connected' "$DIR/quitx.log"
 
-step "members mention the bots; one follows; a bot account is ignored"
-peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p><span class=\"h-card\"><a href=\"https://mastodon.test/@HelloQuitX\" class=\"u-url mention\">@<span>HelloQuitX</span></a></span> register @marie_x</p>"}'
-peer /_peer/mention '{"to":"HelloQuitteX","from":"paul@social.example","content":"<p>@HelloQuitteX inscription @paul_x</p>","language":"fr"}'
-peer /_peer/mention '{"to":"HelloQuitX","from":"robot@bots.example","content":"<p>beep</p>","bot":true}'
+step "members talk to the bots (English, French); a bot account is ignored"
+peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p><span class=\"h-card\"><a href=\"https://mastodon.test/@HelloQuitX\" class=\"u-url mention\">@<span>HelloQuitX</span></a></span> hi! register @marie_x please</p>"}'
+peer /_peer/mention '{"to":"HelloQuitteX","from":"paul@social.example","content":"<p>@HelloQuitteX bonjour, mon compte X c&#39;est x.com/paul_x</p>","language":"fr"}'
+peer /_peer/mention '{"to":"HelloQuitX","from":"robot@bots.example","content":"<p>@HelloQuitX register @robot</p>","bot":true}'
 peer /_peer/follow '{"to":"HelloQuitX","from":"marie@piaille.example"}'
-wait_log ' from @' 4
-grep ' from @' "$DIR/quitx.log"
+wait_log ' follows @HelloQuitX' 1
+peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p>@HelloQuitX status?</p>"}'
+wait_log ' -> ' 3
+grep -E ' from @| follows @| -> ' "$DIR/quitx.log"
 
 step "the stream drops; a mention arrives meanwhile; nothing is lost"
 peer /_peer/streaming '{"up":false}'
@@ -184,6 +187,30 @@ wait_log 'from @lea@eldritch.example' 1
 peer /_peer/streaming '{"up":true}'
 wait_log 'stream connected' 4
 grep -E 'stream (closed|connection failed|refused|reconnects)|polling|from @lea|catch-up' "$DIR/quitx.log" | tail -n 6
+
+step "lea changes her mind: forget me"
+peer /_peer/mention '{"to":"HelloQuitX","from":"lea@eldritch.example","content":"<p>@HelloQuitX forget me</p>"}'
+wait_log 'lea@eldritch.example: forget' 1
+grep 'lea@eldritch.example: ' "$DIR/quitx.log"
+
+step "what the members read (the statuses the bots posted, as the instance has them)"
+i=0
+while :; do
+	curl -fsS --max-time 5 --cacert "$DIR/peer-cert.pem" \
+		"$MASTODON/_peer/statuses" > "$DIR/statuses.json" || fail "GET /_peer/statuses"
+	grep -q 'is erased' "$DIR/statuses.json" && break
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "lea's confirmation was not posted within 10 s"
+	sleep 0.1
+done
+# one status per line: [visibility] text (the JSON escapes left as they are)
+sed -e 's/},{/}\n{/g' "$DIR/statuses.json" | tr '\n' '\n' | \
+	sed -n 's/.*"text":"\(.*\)","visibility":"\([a-z]*\)".*/  [\2] \1/p' | \
+	sed -e 's|/u/[A-Za-z0-9_-]*|/u/<personal link>|'
+grep -q 'Noted: you are @marie_x on X' "$DIR/statuses.json" || fail "marie got no confirmation"
+grep -q 'vous \(ê\|\\u00ea\)tes @paul_x sur X' "$DIR/statuses.json" || fail "paul got no French confirmation"
+grep -q 'everything I knew about you is erased' "$DIR/statuses.json" || fail "lea was not told she is forgotten"
+grep -q '@robot' "$DIR/statuses.json" && fail "the bot account was answered"
 
 step "GET $BASE/metrics (samples, without the # HELP/# TYPE lines)"
 curl -fsS --max-time 2 "$BASE/metrics" > "$DIR/metrics" || fail "GET /metrics failed"
@@ -203,11 +230,11 @@ grep -E 'reloading|configuration reloaded' "$DIR/quitx.log"
 curl -fsS --max-time 2 "$BASE/metrics" | grep '^quitx_config_reloads_total' \
 	|| fail "GET /metrics failed after the reload"
 
-step "quitx stats -c $DIR/quitx.conf (the inbox: 4 new, 1 ignored bot)"
+step "quitx stats -c $DIR/quitx.conf (2 members: marie and paul; lea is gone)"
 "$QUITX" stats -c "$DIR/quitx.conf" > "$DIR/stats" || fail "quitx stats failed"
 cat "$DIR/stats"
-"$QUITX" stats --json -c "$DIR/quitx.conf" | grep -q '"new": *4' \
-	|| fail "the inbox does not hold the 4 mentions and follows once each"
+"$QUITX" stats --json -c "$DIR/quitx.conf" | tr -d ' \n' | \
+	grep -q '"members":{"mastodon":2' || fail "not 2 members in the store"
 
 step "SIGTERM: drain and stop"
 kill -TERM "$PID"
@@ -232,9 +259,7 @@ cat <<'EOF'
 
 Not in this demo yet (the daemon does not do it yet):
   - no Bluesky connection: the Bluesky accounts above are never contacted;
-  - mentions reach the inbox but nothing answers them yet (registration by
-    reply), and nothing queues posts yet (the outbox sender is tested by
-    `make check`, test-mastodon);
-  - no upload page, archive ingest or matching;
+  - upload links are made and sent, but the upload page behind them is not
+    served yet; no archive ingest or matching;
   - no countdown posts and no campaign day (introductions, private messages).
 EOF

@@ -413,6 +413,11 @@ test_outbox_lifecycle(void **state)
 	assert_int_equal(store_outbox_next(st, 1, 200, &row), 1);
 	assert_int_equal(row.attempts, 2);
 	outbox_row_clear(&row);
+	/* only the row in flight can be marked: a queued one is untouched */
+	assert_int_equal(store_outbox_sent(st, a, "108", 201), 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'sent'"), 0);
+	assert_int_equal(store_outbox_sending(st, a), 0);
 	assert_int_equal(store_outbox_sent(st, a, "109", 201), 0);
 	/* now the child, with its parent's post id to reply to */
 	assert_int_equal(store_outbox_next(st, 1, 201, &row), 1);
@@ -424,6 +429,7 @@ test_outbox_lifecycle(void **state)
 	n.idem_key = "thread:3";
 	n.thread_parent_id = b;
 	assert_int_equal(store_outbox_add(st, &n, &again), 1);
+	assert_int_equal(store_outbox_sending(st, b), 0);
 	assert_int_equal(store_outbox_failed(st, b, NULL, "422 too long"), 0);
 	assert_int_equal(store_outbox_next(st, 1, 1000, &row), 0);
 	assert_int_equal(store_outbox_next_due(st, 1, &when), 0);

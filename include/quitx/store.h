@@ -270,12 +270,14 @@ int	store_member_set_flag(struct store *st, int64_t member_id,
 	    enum member_flag flag, int value, int64_t now);
 
 /*
- * Forget a member: the member row and with it (by cascade) the claim,
- * uploads and their edges, upload links and their outbox rows.  Also
- * their follow of the bots.  0 or -1.
+ * Forget a person: the member row (member_id 0: not a member) and with it,
+ * by cascade, the claim, uploads and their edges, upload links and their
+ * outbox rows; their follows of the bots; rows written to them; and the
+ * content of what they wrote (alias: how the network spells them in
+ * events, e.g. a local Mastodon "user").  0 or -1.
  */
 int	store_member_forget(struct store *st, int64_t member_id,
-	    enum network network, const char *account);
+	    enum network network, const char *account, const char *alias);
 
 /* Cancel the member's queued private messages (stop messages).  Count or -1. */
 int	store_outbox_cancel_private(struct store *st, int64_t member_id);

@@ -1,0 +1,513 @@
+/*
+ * handler: inbox events become store changes and answers.  See handler.h.
+ *
+ * The network-specific part is small: reading who wrote what from the
+ * event (a Mastodon Notification here) and writing an answer the way the
+ * network wants it (a status replying to theirs, `direct` when private).
+ * The rules themselves are conversation.c's, the same for every network.
+ */
+#define LOG_TAG "handler"
+#include "quitx/handler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <openssl/evp.h>
+
+#include "quitx/command.h"
+#include "quitx/config.h"
+#include "quitx/conversation.h"
+#include "quitx/daemon.h"
+#include "quitx/log.h"
+#include "quitx/mastodon-parse.h"
+#include "quitx/store.h"
+#include "quitx/templates.h"
+#include "quitx/xmalloc.h"
+
+#define HANDLER_TICK_US		(500 * LWS_US_PER_MS)
+#define HANDLER_BATCH		100
+#define REPLY_PRIORITY		10	/* before announcements and bulk */
+#define TOKEN_BYTES		32	/* 256 bits, base64url: 43 characters */
+#define CONTESTED_TELL_MAX	8
+
+struct handler {
+	struct lws_context		*lws;
+	const struct daemon_state	*ds;
+	lws_sorted_usec_list_t		 tick;
+};
+
+/* One event, read: who wrote, what, where to answer. */
+struct incoming {
+	int64_t		 inbox_id;
+	int64_t		 bot_id;
+	enum network	 network;
+	char		*bot_server;
+	char		*bot_handle;
+	enum lang	 bot_lang;
+	char		*account;	/* the member key: user@host, or DID */
+	const char	*alias;		/* how the event spells them ("user") */
+	const char	*status_id;	/* the post to answer */
+	const char	*visibility;
+	struct mastodon_notification n;
+};
+
+/* Mastodon's visibilities, from widest to narrowest. */
+static int
+visibility_rank(const char *v)
+{
+	static const char *const order[] = { "public", "unlisted", "private",
+	    "direct" };
+	size_t	i;
+
+	for (i = 0; v != NULL && i < 4; i++)
+		if (strcmp(v, order[i]) == 0)
+			return (int)i;
+	return 3;	/* unknown: the narrowest */
+}
+
+/*
+ * A new upload link: TOKEN_BYTES from the kernel, base64url; only its
+ * SHA-256 is stored, so the store alone cannot be used to upload.
+ */
+static char *
+upload_link(struct store *st, const struct config *conf, int64_t member_id,
+    int64_t now)
+{
+	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char		 raw[TOKEN_BYTES], hash[EVP_MAX_MD_SIZE];
+	char			 token[TOKEN_BYTES * 4 / 3 + 4], *link;
+	unsigned int		 hlen = 0;
+	size_t			 i, o = 0;
+	uint32_t		 v;
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		fatal("getrandom");
+	for (i = 0; i < sizeof(raw); i += 3) {
+		v = (uint32_t)raw[i] << 16;
+		if (i + 1 < sizeof(raw))
+			v |= (uint32_t)raw[i + 1] << 8;
+		if (i + 2 < sizeof(raw))
+			v |= raw[i + 2];
+		token[o++] = b64[(v >> 18) & 63];
+		token[o++] = b64[(v >> 12) & 63];
+		if (i + 1 < sizeof(raw))
+			token[o++] = b64[(v >> 6) & 63];
+		if (i + 2 < sizeof(raw))
+			token[o++] = b64[v & 63];
+	}
+	token[o] = '\0';
+	if (EVP_Digest(token, o, hash, &hlen, EVP_sha256(), NULL) != 1)
+		fatalx("SHA-256 failed");
+	explicit_bzero(raw, sizeof(raw));
+	if (store_upload_token_add(st, member_id, hash, hlen, now,
+	    now + (int64_t)conf->upload_link_days * 86400) == -1) {
+		explicit_bzero(token, sizeof(token));
+		return NULL;
+	}
+	link = xasprintf("%s/u/%s", conf->public_url, token);
+	explicit_bzero(token, sizeof(token));
+	return link;
+}
+
+/*
+ * A Mastodon answer: a status starting with their @acct, replying to
+ * their post; private answers are `direct` (and must reach them: the
+ * sender checks mentions[]), the others no wider than their post and
+ * never public (unlisted keeps replies out of public timelines).
+ */
+static char *
+mastodon_body(const char *acct, const char *text, const char *reply_to,
+    const char *their_visibility, int private, enum lang lang)
+{
+	static const char *const order[] = { "public", "unlisted", "private",
+	    "direct" };
+	json_t	*o;
+	char	*status, *body;
+	int	 rank = visibility_rank(their_visibility);
+
+	if (private)
+		rank = 3;
+	else if (rank < 1)
+		rank = 1;
+	status = xasprintf("@%s %s", acct, text);
+	o = json_pack("{s:s, s:s, s:s}", "status", status,
+	    "visibility", order[rank], "language", config_lang_name(lang));
+	if (reply_to != NULL)
+		json_object_set_new(o, "in_reply_to_id", json_string(reply_to));
+	if (rank == 3)
+		json_object_set_new(o, "quitx_to", json_string(acct));
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	free(status);
+	return body;
+}
+
+static int
+queue(struct store *st, int64_t bot_id, int64_t member_id, const char *kind,
+    const char *idem, const char *body, const char *recipient, int64_t now)
+{
+	struct outbox_new	row;
+	int64_t			id;
+
+	memset(&row, 0, sizeof(row));
+	row.bot_account_id = bot_id;
+	row.member_id = member_id;
+	row.kind = kind;
+	row.priority = REPLY_PRIORITY;
+	row.idem_key = idem;
+	row.body = body;
+	row.not_before = now;
+	row.recipient = recipient;
+	return store_outbox_add(st, &row, &id) == -1 ? -1 : 0;
+}
+
+/* Tell the other claimants of a handle, privately, on their own bot. */
+static int
+tell_others(struct store *st, const struct config *conf,
+    const struct incoming *in, int64_t member_id, const char *handle,
+    int64_t now)
+{
+	struct claimant		 others[CONTESTED_TELL_MAX];
+	struct tmpl_vars	 v;
+	enum network		 net;
+	enum lang		 lang;
+	char			*server, *bot, *text, *body, *idem;
+	int			 n, i, rc = 0;
+
+	if ((n = store_claim_others(st, member_id, handle, others,
+	    CONTESTED_TELL_MAX)) == -1)
+		return -1;
+	for (i = 0; i < n && i < CONTESTED_TELL_MAX; i++) {
+		if (others[i].network != NETWORK_MASTODON ||
+		    others[i].bot_account_id == 0 ||
+		    store_bot_account_get(st, others[i].bot_account_id, &net,
+		    &server, &bot, &lang) != 1) {
+			/* Bluesky members are told once that connector lands */
+			log_info("contested @%s: another claimant is not on "
+			    "Mastodon; not told", handle);
+			claimant_clear(&others[i]);
+			continue;
+		}
+		memset(&v, 0, sizeof(v));
+		v.handle = handle;
+		v.bot = bot;
+		text = templates_render(conf->templates, others[i].lang,
+		    T_CONTESTED_OTHER, &v);
+		body = mastodon_body(others[i].account, text, NULL, NULL, 1,
+		    others[i].lang);
+		idem = xasprintf("contested:%lld:%d", (long long)in->inbox_id,
+		    i);
+		if (queue(st, others[i].bot_account_id, 0, "private", idem,
+		    body, others[i].account, now) == -1)
+			rc = -1;
+		free(idem);
+		free(body);
+		free(text);
+		free(server);
+		free(bot);
+		claimant_clear(&others[i]);
+	}
+	return rc;
+}
+
+/* Apply the decision and queue the answers.  Inside the transaction. */
+static int
+apply(struct store *st, const struct config *conf, const struct incoming *in,
+    const struct command *cmd, const struct decision *d, int answer_now,
+    int64_t now, const char **outcome)
+{
+	struct member		 m;
+	struct person		 p;
+	int64_t			 member_id = 0;
+	char			*link = NULL, *text, *body, *idem;
+	const char		*kind;
+	size_t			 i;
+	int			 created = 0, rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (store_member_get(st, in->network, in->account, &m) == -1)
+		return -1;
+	member_id = m.id;
+	*outcome = "answered";
+	if (d->forget) {
+		if (store_member_forget(st, member_id, in->network,
+		    in->account, in->alias) == -1)
+			goto out;
+		member_id = 0;
+		*outcome = "forgotten";
+	}
+	if (d->register_claim) {
+		if (store_member_upsert(st, in->network, in->account, cmd->lang,
+		    in->bot_id, now, &member_id, &created) == -1 ||
+		    store_claim_set(st, member_id, cmd->handle, now) == -1)
+			goto out;
+		*outcome = created ? "registered" : "claim updated";
+		if (d->tell_others && tell_others(st, conf, in, member_id,
+		    cmd->handle, now) == -1)
+			goto out;
+	}
+	if (d->set_intro != -1 && store_member_set_flag(st, member_id,
+	    FLAG_INTRO, d->set_intro, now) == -1)
+		goto out;
+	if (d->set_stopped != -1) {
+		if (store_member_set_flag(st, member_id, FLAG_MESSAGES_STOPPED,
+		    d->set_stopped, now) == -1)
+			goto out;
+		if (d->set_stopped && store_outbox_cancel_private(st,
+		    member_id) == -1)
+			goto out;
+	}
+	if (!answer_now) {
+		*outcome = "not answered (reply limit)";
+		rc = 0;
+		goto out;
+	}
+	if (d->upload_link && (link = upload_link(st, conf, member_id,
+	    now)) == NULL)
+		goto out;
+
+	memset(&p, 0, sizeof(p));
+	p.member = member_id != 0;
+	p.claim_handle = m.claim_handle;
+	p.proof = m.claim_proof;
+	p.follows_bot = store_bot_follower_has(st, in->bot_id,
+	    in->account) == 1;
+	rc = 0;
+	for (i = 0; i < d->nanswers && rc == 0; i++) {
+		text = conversation_text(conf, cmd, &p, in->bot_handle, link,
+		    d->answers[i].which);
+		body = mastodon_body(in->n.account_acct, text, in->status_id,
+		    in->visibility, d->answers[i].private, cmd->lang);
+		kind = d->is_help ? "help" : d->answers[i].private ?
+		    "private" : "reply";
+		idem = xasprintf("reply:%lld:%zu", (long long)in->inbox_id, i);
+		rc = queue(st, in->bot_id, d->forget ? 0 : member_id, kind,
+		    idem, body, in->account, now);
+		free(idem);
+		free(body);
+		free(text);
+	}
+out:
+	if (link != NULL)
+		explicit_bzero(link, strlen(link));
+	free(link);
+	member_clear(&m);
+	return rc;
+}
+
+/* Who wrote, from a Mastodon Notification.  0, or -1 with a reason. */
+static int
+read_mastodon(struct incoming *in, const char *payload, const char **why)
+{
+	char	 err[128];
+	size_t	 n;
+
+	if (mastodon_notification_parse(payload, strlen(payload), &in->n, err,
+	    sizeof(err)) == -1) {
+		*why = "not a notification";
+		return -1;
+	}
+	if (in->n.account_acct == NULL) {
+		*why = "no account";
+		return -1;
+	}
+	/* local accounts are "user": the member key always has the host */
+	in->alias = in->n.account_acct;
+	if (strchr(in->n.account_acct, '@') != NULL)
+		in->account = xstrdup(in->n.account_acct);
+	else {
+		n = strcspn(in->bot_server + strlen("https://"), ":/");
+		in->account = xasprintf("%s@%.*s", in->n.account_acct, (int)n,
+		    in->bot_server + strlen("https://"));
+	}
+	in->status_id = in->n.status_id;
+	in->visibility = in->n.status_visibility;
+	return 0;
+}
+
+static void
+incoming_clear(struct incoming *in)
+{
+	free(in->bot_server);
+	free(in->bot_handle);
+	free(in->account);
+	mastodon_notification_clear(&in->n);
+	memset(in, 0, sizeof(*in));
+}
+
+/* One event, in the caller's transaction; sets the state to record. */
+static int
+handle_event(struct handler *h, const struct inbox_row *row,
+    enum inbox_state *state, const char **reason)
+{
+	const struct config	*conf = h->ds->conf;
+	struct store		*st = h->ds->store;
+	struct incoming		 in;
+	struct command_input	 ci;
+	struct command		 cmd;
+	struct person		 p;
+	struct member		 m;
+	struct decision		 d;
+	int64_t			 now = (int64_t)time(NULL), sent;
+	char			 acct[128];
+	const char		*outcome = "";
+	int			 rc = -1, answer_now, others = 0, call;
+
+	memset(&in, 0, sizeof(in));
+	memset(&m, 0, sizeof(m));
+	*state = INBOX_DONE;
+	*reason = NULL;
+	in.inbox_id = row->id;
+	in.bot_id = row->bot_account_id;
+	if (store_bot_account_get(st, row->bot_account_id, &in.network,
+	    &in.bot_server, &in.bot_handle, &in.bot_lang) != 1)
+		return -1;
+	if (in.network != NETWORK_MASTODON) {
+		*state = INBOX_IGNORED;
+		*reason = "no handler for this network yet";
+		rc = 0;
+		goto out;
+	}
+	if (read_mastodon(&in, row->payload, reason) == -1) {
+		*state = INBOX_FAILED;
+		rc = 0;
+		goto out;
+	}
+	log_escape(acct, sizeof(acct), in.account);
+	if (strcmp(row->kind, "follow") == 0) {
+		rc = store_bot_follower_add(st, in.bot_id, in.account, now);
+		log_info("@%s follows @%s", acct, in.bot_handle);
+		goto out;
+	}
+	if (strcmp(row->kind, "mention") != 0 || in.n.account_bot ||
+	    strcasecmp(in.n.account_acct, in.bot_handle) == 0) {
+		/* never answer the bot itself or another bot */
+		*state = INBOX_IGNORED;
+		*reason = in.n.account_bot ? "from a bot account" :
+		    "not a mention by a person";
+		rc = 0;
+		goto out;
+	}
+	call = in.n.in_reply_to_id != NULL && store_outbox_is_sent_kind(st,
+	    in.bot_id, in.n.in_reply_to_id, "call") == 1;
+	memset(&ci, 0, sizeof(ci));
+	ci.text = in.n.text != NULL ? in.n.text : "";
+	ci.len = strlen(ci.text);
+	ci.mentions = (const char *const *)in.n.mentions;
+	ci.nmentions = in.n.nmentions;
+	ci.bot_handle = in.bot_handle;
+	ci.reply_to_call = call;
+	ci.hint = in.bot_lang;
+	command_parse(&ci, &cmd);
+	if (cmd.kind == CMD_NONE) {
+		*state = INBOX_IGNORED;
+		*reason = "nothing asked";
+		rc = 0;
+		goto out;
+	}
+
+	if (store_member_get(st, in.network, in.account, &m) == -1)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.member = m.id != 0;
+	p.claim_handle = m.claim_handle;
+	p.proof = m.claim_proof;
+	p.follows_bot = store_bot_follower_has(st, in.bot_id, in.account) == 1;
+	if (cmd.kind == CMD_REGISTER && cmd.refusal == REFUSE_NONE &&
+	    (others = store_claim_others(st, m.id, cmd.handle, NULL, 0)) == -1)
+		goto out;
+	p.others_claiming = others;
+	conversation_decide(&cmd, &p, conf->public_url != NULL, &d);
+
+	/* a loop breaker per person, and the help once a day */
+	sent = store_outbox_count_to(st, in.account, NULL, now - 3600);
+	answer_now = sent >= 0 && sent < conf->replies_per_hour;
+	if (d.is_help && store_outbox_count_to(st, in.account, "help",
+	    now - 86400) > 0)
+		answer_now = 0;
+	rc = apply(st, conf, &in, &cmd, &d, answer_now, now, &outcome);
+	if (rc == 0)
+		log_info("@%s: %s%s%s (%s) -> %s", acct, command_name(cmd.kind),
+		    cmd.kind == CMD_REGISTER && cmd.handle[0] != '\0' ? " @" :
+		    "", cmd.kind == CMD_REGISTER ? cmd.handle : "",
+		    config_lang_name(cmd.lang), outcome);
+out:
+	member_clear(&m);
+	incoming_clear(&in);
+	return rc;
+}
+
+int
+handler_run(struct handler *h, size_t max)
+{
+	struct store		*st = h->ds->store;
+	struct inbox_row	 row;
+	enum inbox_state	 state;
+	const char		*reason;
+	size_t			 done = 0;
+	int			 rc;
+
+	while (done < max) {
+		if (store_transaction_begin(st) == -1)
+			return -1;
+		if ((rc = store_inbox_next_new(st, &row)) != 1) {
+			store_transaction_rollback(st);
+			return rc == 0 ? (int)done : -1;
+		}
+		if (handle_event(h, &row, &state, &reason) == -1 ||
+		    store_inbox_mark(st, row.id, state, reason) == -1 ||
+		    store_transaction_commit(st) == -1) {
+			/* nothing of it stays; marked failed on its own */
+			store_transaction_rollback(st);
+			log_warnx("inbox event %lld could not be handled; "
+			    "marked failed", (long long)row.id);
+			store_inbox_mark(st, row.id, INBOX_FAILED,
+			    "could not be handled (see the log)");
+		}
+		inbox_row_clear(&row);
+		done++;
+	}
+	return (int)done;
+}
+
+static void
+on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct handler	*h = lws_container_of(sul, struct handler, tick);
+
+	(void)handler_run(h, HANDLER_BATCH);
+	lws_sul_schedule(h->lws, 0, &h->tick, on_tick, HANDLER_TICK_US);
+}
+
+struct handler *
+handler_create(struct lws_context *lws, const struct daemon_state *ds)
+{
+	struct handler	*h = xcalloc(1, sizeof(*h));
+
+	h->lws = lws;
+	h->ds = ds;
+	lws_sul_schedule(lws, 0, &h->tick, on_tick, HANDLER_TICK_US);
+	return h;
+}
+
+void
+handler_kick(struct handler *h)
+{
+	lws_sul_schedule(h->lws, 0, &h->tick, on_tick, 0);
+}
+
+void
+handler_free(struct handler *h)
+{
+	if (h == NULL)
+		return;
+	lws_sul_cancel(&h->tick);
+	free(h);
+}

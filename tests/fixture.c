@@ -1,0 +1,205 @@
+/*
+ * fixture: see fixture.h.
+ */
+#include "fixture.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "quitx/xmalloc.h"
+
+void
+fx_daemon_start(struct fixture *fx)
+{
+	int	fd;
+
+	if ((fx->pid = fork()) == 0) {
+		fd = open(fx->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 2);
+		execl(tu_quitx_bin(), tu_quitx_bin(), "run", "-c", fx->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+}
+
+/* SIGTERM, and the daemon must exit 0 within 15 s (it drains sends). */
+void
+fx_daemon_stop(struct fixture *fx)
+{
+	int	status = -1, i;
+
+	if (fx->pid <= 0)
+		return;
+	kill(fx->pid, SIGTERM);
+	for (i = 0; i < 1500; i++) {
+		if (waitpid(fx->pid, &status, WNOHANG) == fx->pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 1500) {
+		kill(fx->pid, SIGKILL);
+		waitpid(fx->pid, &status, 0);
+		fail_msg("quitx did not stop on SIGTERM");
+	}
+	fx->pid = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("quitx exited with %d:\n%s", status,
+		    tu_slurp(fx->log));
+}
+
+/* One integer from the store (the daemon has it open: WAL allows it). */
+long long
+fx_db_int(struct fixture *fx, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	long long	 v = -1;
+
+	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+char *
+fx_db_text(struct fixture *fx, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	char		*v = NULL;
+
+	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Wait up to secs for sql to give want; fail with the log otherwise. */
+void
+fx_wait_db(struct fixture *fx, const char *sql, long long want, int secs)
+{
+	long long	got = -1;
+	int		i;
+
+	for (i = 0; i < secs * 20; i++) {
+		if ((got = fx_db_int(fx, sql)) == want)
+			return;
+		usleep(50000);
+	}
+	fail_msg("%s: got %lld, want %lld; log:\n%s", sql, got, want,
+	    tu_slurp(fx->log));
+}
+
+void
+fx_wait_log(struct fixture *fx, const char *needle, int secs)
+{
+	char	*text;
+	int	 i;
+
+	for (i = 0; i < secs * 20; i++) {
+		text = tu_slurp(fx->log);
+		if (text != NULL && strstr(text, needle) != NULL) {
+			free(text);
+			return;
+		}
+		free(text);
+		usleep(50000);
+	}
+	fail_msg("no \"%s\" in the log:\n%s", needle, tu_slurp(fx->log));
+}
+
+json_t *
+fx_peer_call(struct fixture *fx, const char *method, const char *path,
+    const char *body)
+{
+	json_t		*v;
+	json_error_t	 jerr;
+	char		*url, *resp = NULL;
+	long		 status;
+
+	url = xasprintf("%s%s", fx->peer->base, path);
+	status = tu_https(fx->peer->ca, method, url, body, &resp);
+	if (status != 200)
+		fail_msg("%s %s: %ld %s", method, path, status,
+		    resp != NULL ? resp : "");
+	v = json_loads(resp, 0, &jerr);
+	assert_non_null(v);
+	free(url);
+	free(resp);
+	return v;
+}
+
+long long
+fx_peer_stat(struct fixture *fx, const char *name)
+{
+	json_t		*v = fx_peer_call(fx, "GET", "/_peer/stats", NULL);
+	long long	 n = json_integer_value(json_object_get(v, name));
+
+	json_decref(v);
+	return n;
+}
+
+void
+fx_wait_peer_stat(struct fixture *fx, const char *name, long long want, int secs)
+{
+	long long	got = -1;
+	int		i;
+
+	for (i = 0; i < secs * 20; i++) {
+		if ((got = fx_peer_stat(fx, name)) == want)
+			return;
+		usleep(50000);
+	}
+	fail_msg("peer %s: got %lld, want %lld; log:\n%s", name, got, want,
+	    tu_slurp(fx->log));
+}
+
+/* A member mentions the bot; returns the notification id (free it). */
+char *
+fx_mention(struct fixture *fx, const char *bot, const char *from,
+    const char *content)
+{
+	json_t	*req, *res;
+	char	*body, *id;
+
+	req = json_pack("{s:s, s:s, s:s}", "to", bot, "from", from,
+	    "content", content);
+	body = json_dumps(req, JSON_COMPACT);
+	res = fx_peer_call(fx, "POST", "/_peer/mention", body);
+	id = xstrdup(json_string_value(json_object_get(res,
+	    "notification_id")));
+	json_decref(req);
+	json_decref(res);
+	free(body);
+	return id;
+}
+
+void
+fx_peer_post(struct fixture *fx, const char *path, const char *body)
+{
+	json_decref(fx_peer_call(fx, "POST", path, body));
+}
+
+/* Queue an outbox row as the rest of quitx does, through the store. */

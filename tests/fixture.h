@@ -1,0 +1,49 @@
+/*
+ * fixture: a temporary folder, a local peer and `quitx run` against it,
+ * for the integration tests (test-mastodon, test-conversation): start and
+ * stop the daemon, read its store and log, act on the peer.
+ */
+#ifndef QUITX_FIXTURE_H
+#define QUITX_FIXTURE_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+struct fixture {
+	char		*dir;
+	char		*conf;
+	char		*db;
+	char		*log;
+	struct tu_peer	*peer;
+	pid_t		 pid;
+	int		 port;		/* the daemon's /healthz and /metrics */
+};
+
+/* Start `quitx run -c fx->conf`, its stderr appended to fx->log. */
+void		 fx_daemon_start(struct fixture *fx);
+/* SIGTERM; the daemon must exit 0 within 15 s (it drains sends). */
+void		 fx_daemon_stop(struct fixture *fx);
+/* One value from the store (the daemon has it open: WAL allows it). */
+long long	 fx_db_int(struct fixture *fx, const char *sql);
+char		*fx_db_text(struct fixture *fx, const char *sql);
+/* Wait up to secs for sql to give want; fail with the log otherwise. */
+void		 fx_wait_db(struct fixture *fx, const char *sql, long long want,
+		    int secs);
+/* Wait up to secs for needle in the daemon's log. */
+void		 fx_wait_log(struct fixture *fx, const char *needle, int secs);
+/* A control or API call on the peer that must answer 200; its JSON. */
+json_t		*fx_peer_call(struct fixture *fx, const char *method,
+		    const char *path, const char *body);
+void		 fx_peer_post(struct fixture *fx, const char *path,
+		    const char *body);
+long long	 fx_peer_stat(struct fixture *fx, const char *name);
+void		 fx_wait_peer_stat(struct fixture *fx, const char *name,
+		    long long want, int secs);
+/* A member mentions bot; returns the notification id (free it). */
+char		*fx_mention(struct fixture *fx, const char *bot,
+		    const char *from, const char *content);
+
+#endif

@@ -1,0 +1,345 @@
+/*
+ * test-conversation: members talk to the bots through the local Mastodon
+ * peer; the daemon answers.  Each test checks what the member reads (the
+ * statuses the bots post, their visibility and what they reply to) and
+ * what the store keeps.
+ */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quitx/xmalloc.h"
+
+#define EN	"HelloQuitX"
+#define FR	"HelloQuitteX"
+
+static struct fixture *
+fixture_new(const char *extra)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+
+	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
+	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
+	    EN ":tok-en", "--account", FR ":tok-fr", (char *)NULL);
+	fx->db = xasprintf("%s/quitx.db", fx->dir);
+	fx->log = xasprintf("%s/quitx.log", fx->dir);
+	fx->port = tu_free_port();
+	free(tu_write(fx->dir, "en.token", 0600, "tok-en\n"));
+	free(tu_write(fx->dir, "fr.token", 0600, "tok-fr\n"));
+	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
+	    "store = \"quitx.db\";\nlisten = \"127.0.0.1:%d\";\n"
+	    "log_level = \"debug\";\nca_file = \"%s\";\n"
+	    "public_url = \"https://quitx.example.org\";\n%s\n"
+	    "campaign = { day = \"2027-01-20\"; };\n"
+	    "streams = { timeout = 10; poll_interval = 1; };\n"
+	    "accounts = (\n"
+	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" EN "\";"
+	    "   language = \"en\"; token_file = \"en.token\"; },\n"
+	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" FR "\";"
+	    "   language = \"fr\"; token_file = \"fr.token\"; } );\n",
+	    fx->port, fx->peer->ca, extra != NULL ? extra : "",
+	    fx->peer->base, fx->peer->base);
+	fx_daemon_start(fx);
+	fx_wait_peer_stat(fx, "stream_connections", 2, 10);
+	return fx;
+}
+
+static int
+setup(void **state)
+{
+	*state = fixture_new(NULL);
+	return 0;
+}
+
+static int
+setup_two_replies(void **state)
+{
+	*state = fixture_new("replies_per_hour = 2;");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*fx = *state;
+
+	fx_daemon_stop(fx);
+	tu_peer_stop(fx->peer);
+	tu_rmtree(fx->dir);
+	free(fx->dir);
+	free(fx->conf);
+	free(fx->db);
+	free(fx->log);
+	free(fx);
+	return 0;
+}
+
+/* A mention as Mastodon renders it: the bot's h-card, then the text. */
+static char *
+say(struct fixture *fx, const char *bot, const char *from, const char *text)
+{
+	char	*html, *id;
+
+	html = xasprintf("<p><span class=\"h-card\" translate=\"no\"><a "
+	    "href=\"https://mastodon.test/@%s\" class=\"u-url mention\">@<span>"
+	    "%s</span></a></span> %s</p>", bot, bot, text);
+	id = fx_mention(fx, bot, from, html);
+	free(html);
+	return id;
+}
+
+/* The bots' statuses, oldest first, once there are n of them. */
+static json_t *
+statuses(struct fixture *fx, size_t n)
+{
+	json_t	*all = NULL;
+	int	 i;
+
+	for (i = 0; i < 200; i++) {
+		json_decref(all);
+		all = fx_peer_call(fx, "GET", "/_peer/statuses", NULL);
+		if (json_array_size(all) >= n)
+			return all;
+		usleep(50000);
+	}
+	fail_msg("%zu statuses, want %zu; log:\n%s", json_array_size(all), n,
+	    tu_slurp(fx->log));
+	return NULL;
+}
+
+static const char *
+field(json_t *statuses_, size_t i, const char *name)
+{
+	return json_string_value(json_object_get(json_array_get(statuses_, i),
+	    name));
+}
+
+static void
+test_register(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*st;
+	char		*id;
+
+	id = say(fx, EN, "marie@piaille.example", "register @marie_x please");
+	st = statuses(fx, 2);
+	/* the confirmation replies to her post, unlisted, in English */
+	assert_non_null(strstr(field(st, 0, "text"),
+	    "@marie@piaille.example Noted: you are @marie_x on X."));
+	assert_non_null(strstr(field(st, 0, "text"), "follow @" EN));
+	assert_string_equal(field(st, 0, "visibility"), "unlisted");
+	assert_string_equal(field(st, 0, "language"), "en");
+	assert_non_null(field(st, 0, "in_reply_to_id"));
+	/* the upload link only privately */
+	assert_string_equal(field(st, 1, "visibility"), "direct");
+	assert_non_null(strstr(field(st, 1, "text"),
+	    "https://quitx.example.org/u/"));
+	assert_null(strstr(field(st, 0, "text"), "/u/"));
+	fx_wait_db(fx, "SELECT count(*) FROM member m JOIN x_claim c"
+	    " ON c.member_id = m.id WHERE m.account = 'marie@piaille.example'"
+	    " AND c.handle = 'marie_x' AND c.proof = 'none'", 1, 5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM upload_token"),
+	    1);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM inbox WHERE"
+	    " state = 'done'"), 1);
+	json_decref(st);
+	free(id);
+
+	/* the same again: a reminder, no second link */
+	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	st = statuses(fx, 3);
+	assert_non_null(strstr(field(st, 2, "text"), "already registered"));
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 2,
+	    5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM upload_token"),
+	    1);
+	json_decref(st);
+}
+
+static void
+test_french_and_status(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*st;
+
+	free(say(fx, FR, "paul@social.example",
+	    "bonjour, mon compte X est x.com/paul_x merci"));
+	st = statuses(fx, 2);
+	assert_non_null(strstr(field(st, 0, "text"),
+	    "vous êtes @paul_x sur X"));
+	assert_string_equal(field(st, 0, "language"), "fr");
+	json_decref(st);
+	/* status is private, and knows he does not follow the bot yet */
+	free(say(fx, FR, "paul@social.example", "statut ?"));
+	st = statuses(fx, 3);
+	assert_string_equal(field(st, 2, "visibility"), "direct");
+	assert_non_null(strstr(field(st, 2, "text"), "pas encore prouvé"));
+	assert_non_null(strstr(field(st, 2, "text"), "Suivez @" FR));
+	json_decref(st);
+	fx_peer_post(fx, "/_peer/follow", "{\"to\":\"" FR "\",\"from\":"
+	    "\"paul@social.example\"}");
+	fx_wait_db(fx, "SELECT count(*) FROM bot_follower", 1, 5);
+	free(say(fx, FR, "paul@social.example", "statut"));
+	st = statuses(fx, 4);
+	assert_non_null(strstr(field(st, 3, "text"), "Vous suivez @" FR));
+	json_decref(st);
+}
+
+static void
+test_contested(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*st;
+	size_t		 i, to_marie = 0, to_mallory = 0;
+
+	free(say(fx, EN, "marie@piaille.example", "register @lemonde"));
+	statuses(fx, 2);
+	free(say(fx, EN, "mallory@evil.example", "register @LeMonde"));
+	/* mallory: contested reply + link; marie: a private heads-up */
+	st = statuses(fx, 5);
+	for (i = 2; i < json_array_size(st); i++) {
+		if (strstr(field(st, i, "text"), "@mallory@evil.example "
+		    "Noted: @LeMonde. Another account says @LeMonde on X is "
+		    "theirs too") != NULL)
+			to_mallory++;
+		if (strstr(field(st, i, "text"),
+		    "@marie@piaille.example A heads-up") != NULL) {
+			assert_string_equal(field(st, i, "visibility"),
+			    "direct");
+			to_marie++;
+		}
+	}
+	assert_int_equal(to_mallory, 1);
+	assert_int_equal(to_marie, 1);
+	json_decref(st);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM x_claim"
+	    " WHERE handle = 'lemonde' AND proof = 'none'"), 2);
+}
+
+/* forget me: no row about her is left, in any table. */
+static void
+test_forget_me(void **state)
+{
+	struct fixture	*fx = *state;
+	json_t		*st;
+
+	fx_peer_post(fx, "/_peer/follow", "{\"to\":\"" EN "\",\"from\":"
+	    "\"marie@piaille.example\"}");
+	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	statuses(fx, 2);
+	free(say(fx, EN, "marie@piaille.example", "introduce me"));
+	statuses(fx, 3);
+	free(say(fx, EN, "marie@piaille.example", "forget me"));
+	st = statuses(fx, 4);
+	assert_non_null(strstr(field(st, 3, "text"), "everything I knew about "
+	    "you is erased"));
+	json_decref(st);
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'new'", 0, 5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM member"), 0);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM x_claim"), 0);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM upload_token"),
+	    0);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM bot_follower"),
+	    0);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM x_upload"), 0);
+	/* only the confirmation is left in the outbox, once it is sent */
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE state != 'sent'", 0,
+	    5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " body NOT LIKE '%erased%'"), 0);
+	/* what she wrote is gone from the inbox; the event ids stay */
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM inbox WHERE"
+	    " payload LIKE '%marie%'"), 0);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM inbox"), 4);
+}
+
+/* Bots, including the campaign's own other bot, are never answered. */
+static void
+test_bots_never_answered(void **state)
+{
+	struct fixture	*fx = *state;
+
+	fx_peer_post(fx, "/_peer/mention", "{\"to\":\"" EN "\",\"from\":"
+	    "\"robot@bots.example\",\"bot\":true,\"content\":\"<p>@" EN
+	    " register @robot</p>\"}");
+	fx_peer_post(fx, "/_peer/mention", "{\"to\":\"" EN "\",\"from\":\""
+	    FR "\",\"bot\":true,\"content\":\"<p>@" EN " help</p>\"}");
+	free(say(fx, EN, "marie@piaille.example", "help"));
+	statuses(fx, 1);
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'new'", 0, 5);
+	sleep(1);
+	assert_int_equal(json_array_size(statuses(fx, 1)), 1);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM inbox WHERE"
+	    " state = 'ignored'"), 2);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM member"), 0);
+}
+
+/* Unknown text gets help once a day; a chatty account hits the limit. */
+static void
+test_help_once_and_reply_limit(void **state)
+{
+	struct fixture	*fx = *state;
+	int		 i;
+
+	for (i = 0; i < 3; i++)
+		free(say(fx, EN, "chatty@social.example", "what is this?"));
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 3,
+	    5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " kind = 'help'"), 1);
+	/* replies_per_hour = 2: the third command is applied, not answered */
+	free(say(fx, EN, "chatty@social.example", "register @chatty"));
+	free(say(fx, EN, "chatty@social.example", "introduce me"));
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 5,
+	    5);
+	assert_int_equal(fx_db_int(fx, "SELECT intro_optin FROM member"), 1);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " recipient = 'chatty@social.example'"), 3);
+	fx_wait_log(fx, "not answered (reply limit)", 2);
+}
+
+/* stop: queued private messages are cancelled at once. */
+static void
+test_stop_cancels_private(void **state)
+{
+	struct fixture	*fx = *state;
+
+	/* hold the bot's posts back so its link stays queued */
+	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
+	    "\"remaining\":0,\"reset_in\":30}");
+	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	free(say(fx, EN, "marie@piaille.example", "stop messages"));
+	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 2,
+	    5);
+	assert_int_equal(fx_db_int(fx, "SELECT messages_stopped FROM member"),
+	    1);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " kind = 'private' AND state = 'cancelled'"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_register, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_french_and_status, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_contested, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_forget_me, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bots_never_answered,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_once_and_reply_limit,
+		    setup_two_replies, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_cancels_private,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
