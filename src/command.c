@@ -22,7 +22,7 @@
  *     (one letter off allowed in words of six letters or more), some
  *     needing an object ("forget" needs "me", "my data"...).  A hit is
  *     negated by a negation word just before it ("don't", "no", "ne",
- *     "pas" with up to two other words between, "want to be" not
+ *     "pas", with at most one other word between, "want to be" not
  *     counted) or a French "pas"/"jamais" just after.
  *  4. decision, in the order command.h gives, with the handle taken from
  *     the candidates: '@' mentions and URLs anywhere, and a bare word
@@ -32,6 +32,7 @@
  */
 #include "quitx/command.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@
 #include <unistr.h>
 
 #include "quitx/xmalloc.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Where an invisible character was: see pass 1 above. */
 #define CMD_SOFT	0x01
@@ -571,6 +574,85 @@ static const struct cmd_rule {
 	{ CMD_HELP, "mode d emploi", R_FR },
 };
 
+/*
+ * Every word the tables know, with its flags (a word of a command phrase
+ * has LX_KW), sorted once for a binary search: the lexicon and the
+ * phrases are written for people to read, in no order.
+ */
+static struct cmd_known {
+	const char	*word;		/* not NUL-terminated */
+	size_t		 len;
+	uint32_t	 flags;
+} cmd_known[NELEM(cmd_lexicon) + 5 * NELEM(cmd_rules)];
+static size_t		cmd_nknown;
+static pthread_once_t	cmd_known_once = PTHREAD_ONCE_INIT;
+
+static int
+cmd_known_cmp(const void *a, const void *b)
+{
+	const struct cmd_known	*x = a, *y = b;
+	int			 c;
+
+	c = memcmp(x->word, y->word, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void
+cmd_known_add(const char *word, size_t len, uint32_t flags)
+{
+	if (cmd_nknown < NELEM(cmd_known)) {
+		cmd_known[cmd_nknown].word = word;
+		cmd_known[cmd_nknown].len = len;
+		cmd_known[cmd_nknown].flags = flags;
+		cmd_nknown++;
+	}
+}
+
+static void
+cmd_known_init(void)
+{
+	const char	*p, *sp;
+	size_t		 i, o;
+
+	for (i = 0; i < NELEM(cmd_lexicon); i++)
+		cmd_known_add(cmd_lexicon[i].word, strlen(cmd_lexicon[i].word),
+		    cmd_lexicon[i].flags);
+	for (i = 0; i < NELEM(cmd_rules); i++)
+		for (p = cmd_rules[i].head; *p != '\0';
+		    p = *sp == ' ' ? sp + 1 : sp) {
+			if ((sp = strchr(p, ' ')) == NULL)
+				sp = p + strlen(p);
+			cmd_known_add(p, (size_t)(sp - p), LX_KW);
+		}
+	qsort(cmd_known, cmd_nknown, sizeof(cmd_known[0]), cmd_known_cmp);
+	/* one entry per word, with all its flags */
+	for (i = 0, o = 0; i < cmd_nknown; i++) {
+		if (o > 0 && cmd_known_cmp(&cmd_known[o - 1], &cmd_known[i]) ==
+		    0)
+			cmd_known[o - 1].flags |= cmd_known[i].flags;
+		else
+			cmd_known[o++] = cmd_known[i];
+	}
+	cmd_nknown = o;
+}
+
+/* The flags of a folded word (0 for a word we do not know). */
+static uint32_t
+cmd_known_flags(const char *word, size_t len)
+{
+	struct cmd_known	 key;
+	const struct cmd_known	*k;
+
+	pthread_once(&cmd_known_once, cmd_known_init);
+	key.word = word;
+	key.len = len;
+	k = bsearch(&key, cmd_known, cmd_nknown, sizeof(cmd_known[0]),
+	    cmd_known_cmp);
+	return k != NULL ? k->flags : 0;
+}
+
 /* X's own hosts: a URL there names an X account. */
 static const char *const cmd_x_hosts[] = {
 	"x.com", "twitter.com", "www.x.com", "www.twitter.com",
@@ -644,8 +726,6 @@ struct cmd_work {
 	size_t		 nhit;
 	int		 identity;	/* "my X handle is ..." seen */
 };
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 cmd_lower(int c)
@@ -965,6 +1045,9 @@ cmd_cand_add(struct cmd_work *w, size_t off, const char *text, size_t n,
 		return;
 	c = &w->cand[w->ncand];
 	cmd_ascii(c->text, sizeof(c->text), text, n);
+	if (c->text[0] == '\0')
+		/* only invisible characters: nothing to name */
+		return;
 	c->status = status;
 	c->off = off;
 	c->from_url = from_url;
@@ -1359,20 +1442,7 @@ cmd_fold(struct cmd_work *w, struct cmd_tok *t)
 	for (i = 0; i < o; i++)
 		if (t->fold[i] < 'a' || t->fold[i] > 'z')
 			alpha = 0;
-	for (i = 0; i < NELEM(cmd_lexicon); i++)
-		if (cmd_lexicon[i].word[0] == t->fold[0] &&
-		    strcmp(cmd_lexicon[i].word, t->fold) == 0)
-			t->lex |= cmd_lexicon[i].flags;
-	for (i = 0; i < NELEM(cmd_rules) && !(t->lex & LX_KW); i++) {
-		const char *p = cmd_rules[i].head, *sp;
-
-		for (; *p != '\0'; p = *sp == ' ' ? sp + 1 : sp) {
-			if ((sp = strchr(p, ' ')) == NULL)
-				sp = p + strlen(p);
-			if ((size_t)(sp - p) == o && memcmp(p, t->fold, o) == 0)
-				t->lex |= LX_KW;
-		}
-	}
+	t->lex = cmd_known_flags(t->fold, o);
 	t->typo_ok = alpha && o >= 5 && t->lex == 0;
 }
 
@@ -1569,10 +1639,11 @@ cmd_ahead(const struct cmd_work *w, size_t i, size_t n, uint32_t flags)
 }
 
 /*
- * A negation before the words [start, end) (up to two words between,
- * not counting LX_TRANSP ones: "don't want to be introduced"), or a
- * French "pas"/"jamais" just after them ("ne me présente pas").  The
- * clause ends the search.  An introduction is also negated by "stop",
+ * A negation before the words [start, end) (at most one word between,
+ * not counting LX_TRANSP ones: "don't want to be introduced", but not
+ * "no idea how to register"), or a French "pas"/"jamais" just after them
+ * ("ne me présente pas").  The clause, a conjunction or another command
+ * phrase ends the search.  An introduction is also negated by "stop",
  * "cancel"...
  */
 static int
@@ -1620,6 +1691,9 @@ cmd_find_hits(struct cmd_work *w)
 			continue;
 		for (j = 0; j < NELEM(cmd_rules); j++) {
 			r = &cmd_rules[j];
+			/* only a typo may change a phrase's first letter */
+			if (r->head[0] != w->tok[i].fold[0] && !w->tok[i].typo_ok)
+				continue;
 			if ((n = cmd_match(w, i, r)) == 0)
 				continue;
 			if ((r->flags & R_OBJ) && !cmd_ahead(w, i + n, 3,
@@ -1834,7 +1908,9 @@ cmd_register_slots(struct cmd_work *w)
  * "my X handle is @jack", "mon compte X c'est jack", "I'm jack on X",
  * "sur twitter j'étais @jack", "X: jack".  It must name X (or say
  * "handle", "pseudo") before the handle, or "on X" right after it, and
- * say it is theirs ("my", "I'm", "est", ':').
+ * say it is theirs ("my", "I'm", "est", ':').  An '@' or URL X handle
+ * needs X named anywhere in the text only: "Je quitte X, mon ancien
+ * compte c'était @jack".
  */
 static void
 cmd_identity(struct cmd_work *w)
@@ -1842,8 +1918,11 @@ cmd_identity(struct cmd_work *w)
 	const struct cmd_tok	*t;
 	size_t			 i, k, b, end;
 	uint32_t		 seen;
-	int			 colon, slot, net, id;
+	int			 colon, slot, net, id, anynet = 0;
 
+	for (i = 0; i < w->ntok; i++)
+		if (w->tok[i].lex & LX_NET)
+			anynet = 1;
 	for (i = 0; i < w->ntok; i++) {
 		t = &w->tok[i];
 		if (t->type != TOK_WORD || !(t->lex & LX_IDSTART))
@@ -1853,6 +1932,9 @@ cmd_identity(struct cmd_work *w)
 			continue;
 		net = (seen & (LX_NET | LX_HNOUN)) != 0;
 		id = colon || (seen & (LX_IDMARK | LX_HNOUN)) != 0;
+		/* "X: jack" and "X handle jack", but "X is dead" */
+		if ((t->lex & LX_NET) && !colon && !(seen & LX_HNOUN))
+			continue;
 		/* "X handle: @jack" names X just before the start */
 		for (b = i; b > 0 && b + 2 > i &&
 		    w->tok[b - 1].type == TOK_WORD; b--)
@@ -1860,6 +1942,9 @@ cmd_identity(struct cmd_work *w)
 				net = 1;
 		if (end + 1 < w->ntok && (w->tok[end].lex & LX_LOCATE) &&
 		    (w->tok[end + 1].lex & LX_NET))
+			net = 1;
+		if (anynet && slot == 1 &&
+		    w->cand[w->tok[k].cand].status != REFUSE_FEDIVERSE)
 			net = 1;
 		if (!net || !id)
 			continue;
@@ -1984,7 +2069,7 @@ cmd_decide(struct cmd_work *w, struct command *out)
 	size_t			 i;
 	int			 have[CMD_KIND_COUNT], intro_off = 0;
 	int			 strong_stop = 0, past = 0, xcands = 0;
-	int			 lone = 1, stop_alone, anyhit = 0;
+	int			 lone = 1, anyhit = 0, others = 0;
 	enum command_kind	 k;
 	static const enum command_kind order[] = {
 		CMD_INTRO_ON, CMD_RESUME_MESSAGES, CMD_UPLOAD_LINK,
@@ -1998,8 +2083,6 @@ cmd_decide(struct cmd_work *w, struct command *out)
 			if (!w->cand[i].from_url || !w->cand[i].profile)
 				lone = 0;
 		}
-	/* stop with only politeness around it is clear */
-	stop_alone = cmd_only(w, LX_FILLER);
 	for (i = 0; i < w->nhit; i++) {
 		h = &w->hit[i];
 		if (h->dead)
@@ -2015,9 +2098,15 @@ cmd_decide(struct cmd_work *w, struct command *out)
 			continue;
 		}
 		have[h->kind] = 1;
-		if (h->kind == CMD_STOP_MESSAGES && (h->strong || stop_alone))
-			strong_stop = 1;
+		if (h->kind == CMD_STOP_MESSAGES)
+			strong_stop |= h->strong;
+		else
+			others = 1;
 	}
+	/* stop with nothing but politeness around it is clear */
+	if (have[CMD_STOP_MESSAGES] && !others && !past &&
+	    cmd_only(w, LX_FILLER))
+		strong_stop = 1;
 	if (have[CMD_FORGET]) {
 		out->kind = CMD_FORGET;
 		return;
