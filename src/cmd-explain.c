@@ -106,7 +106,9 @@ cmd_explain(int argc, char **argv)
 	in.reply_to_call = call;
 	in.hint = hint;
 	command_parse(&in, &cmd);
-	bot = bot_for(conf, cmd.lang);
+	/* as the daemon: the bot written to, a language the campaign speaks */
+	if (!(conf->campaign.languages & (1u << cmd.lang)))
+		cmd.lang = hint;
 
 	printf("command:  %s\n", command_name(cmd.kind));
 	if (cmd.kind == CMD_REGISTER && cmd.refusal == REFUSE_NONE)

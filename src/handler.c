@@ -9,6 +9,7 @@
 #define LOG_TAG "handler"
 #include "quitx/handler.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct handler {
 	struct lws_context		*lws;
 	const struct daemon_state	*ds;
 	lws_sorted_usec_list_t		 tick;
+	time_t				 pruned;
 };
 
 /* One event, read: who wrote, what, where to answer. */
@@ -117,6 +119,36 @@ upload_link(struct store *st, const struct config *conf, int64_t member_id,
 }
 
 /*
+ * Only the person answered may be mentioned: an X handle written @jack,
+ * an example like @yourXhandle or an account echoed back would otherwise
+ * notify (and, in a direct message, let read) whoever has that name on
+ * the bot's server.  A WORD JOINER after each '@' keeps the text as it
+ * reads while Mastodon's mention syntax no longer matches.
+ */
+static char *
+unmention(const char *text)
+{
+	static const char	 wj[] = "\xe2\x81\xa0";	/* U+2060 */
+	const char		*p;
+	char			*out, *o;
+	size_t			 n = 0;
+
+	for (p = text; *p != '\0'; p++)
+		if (*p == '@')
+			n++;
+	out = o = xmalloc(strlen(text) + n * (sizeof(wj) - 1) + 1);
+	for (p = text; *p != '\0'; p++) {
+		*o++ = *p;
+		if (*p == '@' && (isalnum((unsigned char)p[1]) || p[1] == '_')) {
+			memcpy(o, wj, sizeof(wj) - 1);
+			o += sizeof(wj) - 1;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
  * A Mastodon answer: a status starting with their @acct, replying to
  * their post; private answers are `direct` (and must reach them: the
  * sender checks mentions[]), the others no wider than their post and
@@ -129,14 +161,22 @@ mastodon_body(const char *acct, const char *text, const char *reply_to,
 	static const char *const order[] = { "public", "unlisted", "private",
 	    "direct" };
 	json_t	*o;
-	char	*status, *body;
+	char	*status, *body, *safe;
 	int	 rank = visibility_rank(their_visibility);
 
-	if (private)
+	/*
+	 * Private answers are direct; a reply to a followers-only post is
+	 * direct too, since "private" from the bot would reach the bot's
+	 * followers, that is every member.
+	 */
+	if (private || rank >= 2)
 		rank = 3;
 	else if (rank < 1)
 		rank = 1;
-	status = xasprintf("@%s %s", acct, text);
+	safe = unmention(text);
+	status = xasprintf("@%s %s", acct, safe);
+	explicit_bzero(safe, strlen(safe));
+	free(safe);
 	o = json_pack("{s:s, s:s, s:s}", "status", status,
 	    "visibility", order[rank], "language", config_lang_name(lang));
 	if (reply_to != NULL)
@@ -145,6 +185,7 @@ mastodon_body(const char *acct, const char *text, const char *reply_to,
 		json_object_set_new(o, "quitx_to", json_string(acct));
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
+	explicit_bzero(status, strlen(status));
 	free(status);
 	return body;
 }
@@ -178,13 +219,18 @@ tell_others(struct store *st, const struct config *conf,
 	struct tmpl_vars	 v;
 	enum network		 net;
 	enum lang		 lang;
-	char			*server, *bot, *text, *body, *idem;
+	char			*server, *bot, *text, *body, *idem, *p;
 	int			 n, i, rc = 0;
 
 	if ((n = store_claim_others(st, member_id, handle, others,
 	    CONTESTED_TELL_MAX)) == -1)
 		return -1;
 	for (i = 0; i < n && i < CONTESTED_TELL_MAX; i++) {
+		/* they asked for silence: the team sees it in quitx stats */
+		if (others[i].stopped) {
+			claimant_clear(&others[i]);
+			continue;
+		}
 		if (others[i].network != NETWORK_MASTODON ||
 		    others[i].bot_account_id == 0 ||
 		    store_bot_account_get(st, others[i].bot_account_id, &net,
@@ -202,10 +248,14 @@ tell_others(struct store *st, const struct config *conf,
 		    T_CONTESTED_OTHER, &v);
 		body = mastodon_body(others[i].account, text, NULL, NULL, 1,
 		    others[i].lang);
-		idem = xasprintf("contested:%lld:%d", (long long)in->inbox_id,
-		    i);
-		if (queue(st, others[i].bot_account_id, 0, "private", idem,
-		    body, others[i].account, now) == -1)
+		/* once per claimant, handle and contender, however often
+		   the contender claims it again */
+		idem = xasprintf("contested:%s:%s:%s", handle, in->account,
+		    others[i].account);
+		for (p = idem; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (queue(st, others[i].bot_account_id, others[i].member_id,
+		    "private", idem, body, others[i].account, now) == -1)
 			rc = -1;
 		free(idem);
 		free(body);
@@ -229,7 +279,7 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 	char			*link = NULL, *text, *body, *idem;
 	const char		*kind;
 	size_t			 i;
-	int			 created = 0, rc = -1;
+	int			 created = 0, auto_link_off, rc = -1;
 
 	memset(&m, 0, sizeof(m));
 	if (store_member_get(st, in->network, in->account, &m) == -1)
@@ -238,7 +288,7 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 	*outcome = "answered";
 	if (d->forget) {
 		if (store_member_forget(st, member_id, in->network,
-		    in->account, in->alias) == -1)
+		    in->account, in->alias, in->bot_id, in->inbox_id) == -1)
 			goto out;
 		member_id = 0;
 		*outcome = "forgotten";
@@ -249,8 +299,9 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 		    store_claim_set(st, member_id, cmd->handle, now) == -1)
 			goto out;
 		*outcome = created ? "registered" : "claim updated";
-		if (d->tell_others && tell_others(st, conf, in, member_id,
-		    cmd->handle, now) == -1)
+		/* under the reply limit only: no one is pestered through us */
+		if (d->tell_others && answer_now && tell_others(st, conf, in,
+		    member_id, cmd->handle, now) == -1)
 			goto out;
 	}
 	if (d->set_intro != -1 && store_member_set_flag(st, member_id,
@@ -261,7 +312,7 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 		    d->set_stopped, now) == -1)
 			goto out;
 		if (d->set_stopped && store_outbox_cancel_private(st,
-		    member_id) == -1)
+		    member_id, in->account) == -1)
 			goto out;
 	}
 	if (!answer_now) {
@@ -269,8 +320,10 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 		rc = 0;
 		goto out;
 	}
-	if (d->upload_link && (link = upload_link(st, conf, member_id,
-	    now)) == NULL)
+	/* registering while stopped: the link waits until asked for */
+	auto_link_off = m.messages_stopped && cmd->kind == CMD_REGISTER;
+	if (d->upload_link && !auto_link_off && (link = upload_link(st, conf,
+	    member_id, now)) == NULL)
 		goto out;
 
 	memset(&p, 0, sizeof(p));
@@ -281,6 +334,8 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 	    in->account) == 1;
 	rc = 0;
 	for (i = 0; i < d->nanswers && rc == 0; i++) {
+		if (d->answers[i].which == T_UPLOAD_LINK && link == NULL)
+			continue;
 		text = conversation_text(conf, cmd, &p, in->bot_handle, link,
 		    d->answers[i].which);
 		body = mastodon_body(in->n.account_acct, text, in->status_id,
@@ -291,7 +346,9 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 		rc = queue(st, in->bot_id, d->forget ? 0 : member_id, kind,
 		    idem, body, in->account, now);
 		free(idem);
+		explicit_bzero(body, strlen(body));
 		free(body);
+		explicit_bzero(text, strlen(text));
 		free(text);
 	}
 out:
@@ -406,6 +463,9 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	ci.reply_to_call = call;
 	ci.hint = in.bot_lang;
 	command_parse(&ci, &cmd);
+	/* a language the campaign does not speak: the bot's own */
+	if (!(conf->campaign.languages & (1u << cmd.lang)))
+		cmd.lang = in.bot_lang;
 	if (cmd.kind == CMD_NONE) {
 		*state = INBOX_IGNORED;
 		*reason = "nothing asked";
@@ -433,11 +493,12 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	    now - 86400) > 0)
 		answer_now = 0;
 	rc = apply(st, conf, &in, &cmd, &d, answer_now, now, &outcome);
+	/* the X handle only at debug: the journal outlives forget me */
 	if (rc == 0)
-		log_info("@%s: %s%s%s (%s) -> %s", acct, command_name(cmd.kind),
-		    cmd.kind == CMD_REGISTER && cmd.handle[0] != '\0' ? " @" :
-		    "", cmd.kind == CMD_REGISTER ? cmd.handle : "",
+		log_info("@%s: %s (%s) -> %s", acct, command_name(cmd.kind),
 		    config_lang_name(cmd.lang), outcome);
+	if (rc == 0 && cmd.kind == CMD_REGISTER && cmd.handle[0] != '\0')
+		log_debug("@%s: claims X handle @%s", acct, cmd.handle);
 out:
 	member_clear(&m);
 	incoming_clear(&in);
@@ -466,10 +527,17 @@ handler_run(struct handler *h, size_t max)
 		    store_transaction_commit(st) == -1) {
 			/* nothing of it stays; marked failed on its own */
 			store_transaction_rollback(st);
+			if (store_inbox_mark(st, row.id, INBOX_FAILED,
+			    "could not be handled (see the log)") == -1) {
+				/* the store refuses writes: back off */
+				log_warnx("inbox event %lld could not be handled "
+				    "nor marked; trying again later",
+				    (long long)row.id);
+				inbox_row_clear(&row);
+				return -1;
+			}
 			log_warnx("inbox event %lld could not be handled; "
 			    "marked failed", (long long)row.id);
-			store_inbox_mark(st, row.id, INBOX_FAILED,
-			    "could not be handled (see the log)");
 		}
 		inbox_row_clear(&row);
 		done++;
@@ -481,8 +549,18 @@ static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct handler	*h = lws_container_of(sul, struct handler, tick);
+	time_t		 now = time(NULL);
 
-	(void)handler_run(h, HANDLER_BATCH);
+	/* a store refusing writes is retried in 5 s, not in a hot loop */
+	if (handler_run(h, HANDLER_BATCH) == -1) {
+		lws_sul_schedule(h->lws, 0, &h->tick, on_tick,
+		    5 * LWS_US_PER_SEC);
+		return;
+	}
+	if (now - h->pruned >= 3600) {
+		h->pruned = now;
+		(void)store_outbox_prune(h->ds->store, (int64_t)now - 86400);
+	}
 	lws_sul_schedule(h->lws, 0, &h->tick, on_tick, HANDLER_TICK_US);
 }
 

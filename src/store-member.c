@@ -199,7 +199,8 @@ store_claim_others(struct store *st, int64_t member_id, const char *handle,
 	int		 n = 0, rc;
 
 	q = store_prepare(st, "SELECT m.network, m.account,"
-	    " coalesce(m.bot_account_id, 0), m.lang, c.proof"
+	    " coalesce(m.bot_account_id, 0), m.lang, c.proof, m.id,"
+	    " m.messages_stopped"
 	    " FROM x_claim c JOIN member m ON m.id = c.member_id"
 	    " WHERE c.handle = ?2 AND c.member_id != ?1 ORDER BY c.id");
 	if (q == NULL)
@@ -218,6 +219,8 @@ store_claim_others(struct store *st, int64_t member_id, const char *handle,
 			    sqlite3_column_text(q, 3), "fr") == 0 ? LANG_FR :
 			    LANG_EN;
 			out[n].proof = proof_parse(sqlite3_column_text(q, 4));
+			out[n].member_id = sqlite3_column_int64(q, 5);
+			out[n].stopped = sqlite3_column_int(q, 6);
 		}
 		n++;
 	}
@@ -261,24 +264,28 @@ store_member_set_flag(struct store *st, int64_t member_id,
 
 int
 store_member_forget(struct store *st, int64_t member_id, enum network network,
-    const char *account, const char *alias)
+    const char *account, const char *alias, int64_t bot_id, int64_t upto)
 {
 	sqlite3_stmt	*q;
 
 	/*
-	 * A message on its way cannot be called back: its row stays until
-	 * the answer comes, emptied of who and what.  Then the cascade:
-	 * x_claim, x_upload -> x_edge, upload_token, the other outbox rows.
+	 * What was written to them: queued messages are cancelled, and
+	 * every row loses its body and names them only by a hash, which
+	 * keeps the rate limits counting (forget me must not reset them)
+	 * until the rows are pruned (store_outbox_prune).  A message on its
+	 * way cannot be called back: it is emptied the same way.
 	 */
-	q = store_prepare(st, "UPDATE outbox SET member_id = NULL,"
-	    " recipient = NULL, body = '{}' WHERE state = 'sending'"
-	    " AND (member_id = ?1 OR recipient = ?2)");
+	q = store_prepare(st, "UPDATE outbox SET member_id = NULL, body = '{}',"
+	    " recipient = quitx_hash(coalesce(recipient, ?2)),"
+	    " state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END"
+	    " WHERE member_id = ?1 OR recipient = ?2");
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
 	if (run(st, q, "forget") == -1)
 		return -1;
+	/* then the cascade: x_claim, x_upload -> x_edge, upload_token */
 	if (member_id > 0) {
 		q = store_prepare(st, "DELETE FROM member WHERE id = ?1");
 		if (q == NULL)
@@ -297,22 +304,20 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 	    SQLITE_STATIC);
 	if (run(st, q, "forget") == -1)
 		return -1;
-	/* what was written to them before they were a member; a send in
-	   flight finishes and is gone with the next forget */
-	if ((q = store_prepare(st, "DELETE FROM outbox WHERE recipient = ?1"
-	    " AND state != 'sending'")) == NULL)
-		return -1;
-	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
-	if (run(st, q, "forget") == -1)
-		return -1;
 	/*
-	 * What they wrote: the events stay (their ids keep a replay from
-	 * being handled again) but their content goes.
+	 * What they wrote, up to this event: the events stay (their ids keep
+	 * a replay from being handled again) but their content goes.  The
+	 * short spelling (a local "user") only means them on the bots of
+	 * the same server as bot_id.
 	 */
 	q = store_prepare(st, "UPDATE inbox SET payload = '{}'"
-	    " WHERE bot_account_id IN (SELECT id FROM bot_account"
-	    " WHERE network = ?3) AND json_valid(payload)"
-	    " AND json_extract(payload, '$.account.acct') IN (?1, ?2)");
+	    " WHERE id <= ?5 AND json_valid(payload)"
+	    " AND bot_account_id IN (SELECT id FROM bot_account"
+	    "  WHERE network = ?3)"
+	    " AND (json_extract(payload, '$.account.acct') = ?1 COLLATE NOCASE"
+	    "  OR (json_extract(payload, '$.account.acct') = ?2 COLLATE NOCASE"
+	    "   AND bot_account_id IN (SELECT id FROM bot_account WHERE server ="
+	    "    (SELECT server FROM bot_account WHERE id = ?4))))");
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
@@ -320,21 +325,43 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, config_network_name(network), -1,
 	    SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, bot_id);
+	sqlite3_bind_int64(q, 5, upto);
 	return run(st, q, "forget");
 }
 
 int
-store_outbox_cancel_private(struct store *st, int64_t member_id)
+store_outbox_prune(struct store *st, int64_t before)
+{
+	sqlite3_stmt	*q;
+
+	/* rows that only remember a hash: a day of rate limiting is enough */
+	q = store_prepare(st, "DELETE FROM outbox WHERE member_id IS NULL"
+	    " AND recipient LIKE '#%' AND created_at < ?1"
+	    " AND state IN ('sent', 'failed', 'cancelled')");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, before);
+	if (run(st, q, "outbox prune") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_outbox_cancel_private(struct store *st, int64_t member_id,
+    const char *account)
 {
 	sqlite3_stmt	*q;
 
 	q = store_prepare(st, "UPDATE outbox SET state = 'cancelled',"
-	    " last_error = 'the member asked to stop messages'"
-	    " WHERE member_id = ?1 AND state = 'queued'"
+	    " last_error = 'the member asked to stop messages', body = '{}',"
+	    " recipient = quitx_hash(recipient)"
+	    " WHERE (member_id = ?1 OR recipient = ?2) AND state = 'queued'"
 	    " AND kind IN ('private', 'suggestions')");
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
 	if (run(st, q, "stop messages") == -1)
 		return -1;
 	return sqlite3_changes(st->db);
@@ -347,8 +374,9 @@ store_outbox_count_to(struct store *st, const char *recipient,
 	sqlite3_stmt	*q;
 	int64_t		 n = -1;
 
+	/* before it is out the recipient is named, after only hashed */
 	q = store_prepare(st, "SELECT count(*) FROM outbox WHERE"
-	    " recipient = ?1 AND created_at >= ?2"
+	    " recipient IN (?1, quitx_hash(?1)) AND created_at >= ?2"
 	    " AND (?3 IS NULL OR kind = ?3)");
 	if (q == NULL)
 		return -1;

@@ -196,8 +196,14 @@ store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
 	 * Only the row in flight: its id may have been deleted (forget me)
 	 * and given to a new row meanwhile, which is 'queued'.
 	 */
+	/*
+	 * A message to a person keeps nothing personal once out: the body
+	 * goes, the recipient becomes a hash (the rate limits count it).
+	 */
 	return outbox_update(st, "UPDATE outbox SET state = 'sent',"
-	    " remote_id = ?2, sent_at = ?3, last_error = NULL"
+	    " remote_id = ?2, sent_at = ?3, last_error = NULL,"
+	    " body = CASE WHEN recipient IS NULL THEN body ELSE '{}' END,"
+	    " recipient = quitx_hash(recipient)"
 	    " WHERE id = ?1 AND state = 'sending'", id, remote_id, now);
 }
 
@@ -223,8 +229,10 @@ store_outbox_failed(struct store *st, int64_t id, const char *remote_id,
 	if (store_begin(st) == -1)
 		return -1;
 	if ((q = store_prepare(st, "UPDATE outbox SET state = 'failed',"
-	    " last_error = ?2, remote_id = ?3 WHERE id = ?1"
-	    " AND state = 'sending'")) == NULL)
+	    " last_error = ?2, remote_id = ?3,"
+	    " body = CASE WHEN recipient IS NULL THEN body ELSE '{}' END,"
+	    " recipient = quitx_hash(recipient)"
+	    " WHERE id = ?1 AND state = 'sending'")) == NULL)
 		goto fail;
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_text(q, 2, error, -1, SQLITE_STATIC);

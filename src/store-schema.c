@@ -174,7 +174,8 @@ static const char schema_v1[] =
  * the member registers, and decides whether a private message can reach
  * them), upload links (only a hash of the token is kept), and the
  * recipient of each outbox row, so replies can be rate-limited per
- * person before, or without, a member row.
+ * person before, or without, a member row.  Once a row is out only a
+ * hash of the recipient stays (quitx_hash, store.c), and its body goes.
  */
 static const char schema_v2[] =
 "CREATE TABLE bot_follower ("
@@ -194,6 +195,9 @@ static const char schema_v2[] =
 "ALTER TABLE outbox ADD COLUMN recipient TEXT COLLATE NOCASE;"
 "CREATE INDEX outbox_recipient ON outbox (recipient, created_at)"
 "  WHERE recipient IS NOT NULL;"
+/* is this post one of ours (a reply to the call to register)? */
+"CREATE INDEX outbox_remote ON outbox (bot_account_id, remote_id)"
+"  WHERE remote_id IS NOT NULL;"
 "PRAGMA user_version = 2;";
 
 const char *const store_migrations[] = {

@@ -5,12 +5,15 @@
 #define LOG_TAG "store"
 #include "store-internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "quitx/log.h"
 #include "quitx/xmalloc.h"
@@ -107,6 +110,42 @@ create_private(const char *path, char *err, size_t errsize)
 	return 0;
 }
 
+/*
+ * quitx_hash(account): '#' and the hex SHA-256 of the account in lower
+ * case.  What the outbox keeps of whom it wrote to once a message is
+ * out: enough to count answers per person (the rate limits) without
+ * naming them.  NULL and already hashed values pass through.
+ */
+static void
+sql_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*v;
+	unsigned char		 md[EVP_MAX_MD_SIZE], *low;
+	char			 hex[2 * EVP_MAX_MD_SIZE + 2];
+	unsigned int		 mdlen = 0, i;
+	int			 n;
+
+	(void)argc;
+	if ((v = sqlite3_value_text(argv[0])) == NULL || v[0] == '#') {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	n = sqlite3_value_bytes(argv[0]);
+	low = xmalloc((size_t)n + 1);
+	for (i = 0; i < (unsigned)n; i++)
+		low[i] = (unsigned char)tolower(v[i]);
+	if (EVP_Digest(low, (size_t)n, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		free(low);
+		sqlite3_result_error(ctx, "SHA-256 failed", -1);
+		return;
+	}
+	free(low);
+	hex[0] = '#';
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 1 + 2 * i, 3, "%02x", md[i]);
+	sqlite3_result_text(ctx, hex, -1, SQLITE_TRANSIENT);
+}
+
 /* Journal, locking and integrity settings, applied on every open. */
 static int
 store_configure(struct store *st, char *err, size_t errsize)
@@ -131,7 +170,10 @@ store_configure(struct store *st, char *err, size_t errsize)
 	 */
 	if (store_exec(st, "PRAGMA synchronous = FULL") == -1 ||
 	    store_exec(st, "PRAGMA foreign_keys = ON") == -1 ||
-	    pragma_int(st, "PRAGMA foreign_keys") != 1) {
+	    pragma_int(st, "PRAGMA foreign_keys") != 1 ||
+	    sqlite3_create_function(st->db, "quitx_hash", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_hash, NULL,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errsize, "store %s: cannot configure: %s",
 		    st->path, sqlite3_errmsg(st->db));
 		return -1;

@@ -28,7 +28,7 @@ static const struct {
 } vars[] = {
 	{ "handle",	V_HANDLE,	"abcdefghijklmno" },
 	{ "refused",	V_REFUSED,	"abcdefghijklmnopqrstuvwxyz01234" },
-	{ "bot",	V_BOT,		"helloquittex.bsky.social" },
+	{ "bot",	V_BOT,		"HelloQuitteX_abcdefghijklmnop" },
 	{ "day",	V_DAY,		"mercredi 20 septembre 2027" },
 	{ "link",	V_LINK,
 	    "https://quitx.example.org/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },

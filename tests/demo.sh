@@ -203,14 +203,17 @@ while :; do
 	[ $i -lt 100 ] || fail "lea's confirmation was not posted within 10 s"
 	sleep 0.1
 done
+# as members read them: without the invisible WORD JOINER quitx puts after
+# an '@' that must not become a mention (X handles, the bot's name)
+sed -e 's/\xe2\x81\xa0//g' "$DIR/statuses.json" > "$DIR/statuses.read"
 # one status per line: [visibility] text (the JSON escapes left as they are)
-sed -e 's/},{/}\n{/g' "$DIR/statuses.json" | tr '\n' '\n' | \
+sed -e 's/},{/}\n{/g' "$DIR/statuses.read" | \
 	sed -n 's/.*"text":"\(.*\)","visibility":"\([a-z]*\)".*/  [\2] \1/p' | \
 	sed -e 's|/u/[A-Za-z0-9_-]*|/u/<personal link>|'
-grep -q 'Noted: you are @marie_x on X' "$DIR/statuses.json" || fail "marie got no confirmation"
-grep -q 'vous \(ê\|\\u00ea\)tes @paul_x sur X' "$DIR/statuses.json" || fail "paul got no French confirmation"
-grep -q 'everything I knew about you is erased' "$DIR/statuses.json" || fail "lea was not told she is forgotten"
-grep -q '@robot' "$DIR/statuses.json" && fail "the bot account was answered"
+grep -q 'Noted: you are @marie_x on X' "$DIR/statuses.read" || fail "marie got no confirmation"
+grep -q 'vous \(ê\|\\u00ea\)tes @paul_x sur X' "$DIR/statuses.read" || fail "paul got no French confirmation"
+grep -q 'everything I knew about you is erased' "$DIR/statuses.read" || fail "lea was not told she is forgotten"
+grep -q '@robot' "$DIR/statuses.read" && fail "the bot account was answered"
 
 step "GET $BASE/metrics (samples, without the # HELP/# TYPE lines)"
 curl -fsS --max-time 2 "$BASE/metrics" > "$DIR/metrics" || fail "GET /metrics failed"

@@ -258,6 +258,8 @@ struct claimant {
 	int64_t		 bot_account_id;
 	enum lang	 lang;
 	enum claim_proof proof;
+	int64_t		 member_id;
+	int		 stopped;	/* asked for no private messages */
 };
 int	store_claim_others(struct store *st, int64_t member_id,
 	    const char *handle, struct claimant *out, size_t max);
@@ -271,16 +273,22 @@ int	store_member_set_flag(struct store *st, int64_t member_id,
 
 /*
  * Forget a person: the member row (member_id 0: not a member) and with it,
- * by cascade, the claim, uploads and their edges, upload links and their
- * outbox rows; their follows of the bots; rows written to them; and the
- * content of what they wrote (alias: how the network spells them in
- * events, e.g. a local Mastodon "user").  0 or -1.
+ * by cascade, the claim, uploads and their edges and upload links; their
+ * follows of the bots; messages to them cancelled and, like those already
+ * sent, emptied down to a hash of the recipient; and the content of what
+ * they wrote up to inbox event upto (alias: how bot_id's server spells
+ * them in events, e.g. a local Mastodon "user").  0 or -1.
  */
 int	store_member_forget(struct store *st, int64_t member_id,
-	    enum network network, const char *account, const char *alias);
+	    enum network network, const char *account, const char *alias,
+	    int64_t bot_id, int64_t upto);
 
-/* Cancel the member's queued private messages (stop messages).  Count or -1. */
-int	store_outbox_cancel_private(struct store *st, int64_t member_id);
+/* Delete out rows that only keep a recipient's hash, made before before. */
+int	store_outbox_prune(struct store *st, int64_t before);
+
+/* Cancel the person's queued private messages (stop).  Count or -1. */
+int	store_outbox_cancel_private(struct store *st, int64_t member_id,
+	    const char *account);
 
 /* Outbox rows to recipient of kind (NULL: any) created at or after since. */
 int64_t	store_outbox_count_to(struct store *st, const char *recipient,
