@@ -139,18 +139,8 @@ store_cursor_get(struct store *st, const char *stream, char **out)
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_text(q, 1, stream, -1, SQLITE_STATIC);
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	if ((rc = store_step(st, q, "stream cursor")) == 1)
 		*out = xstrdup((const char *)sqlite3_column_text(q, 0));
-		rc = 1;
-		break;
-	case SQLITE_DONE:
-		rc = 0;
-		break;
-	default:
-		log_warnx("stream cursor: %s", sqlite3_errmsg(st->db));
-		rc = -1;
-	}
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -166,20 +156,11 @@ store_inbox_next_new(struct store *st, struct inbox_row *row)
 	    " FROM inbox WHERE state = 'new' ORDER BY id LIMIT 1");
 	if (q == NULL)
 		return -1;
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	if ((rc = store_step(st, q, "inbox")) == 1) {
 		row->id = sqlite3_column_int64(q, 0);
 		row->bot_account_id = sqlite3_column_int64(q, 1);
 		row->kind = xstrdup((const char *)sqlite3_column_text(q, 2));
 		row->payload = xstrdup((const char *)sqlite3_column_text(q, 3));
-		rc = 1;
-		break;
-	case SQLITE_DONE:
-		rc = 0;
-		break;
-	default:
-		log_warnx("inbox: %s", sqlite3_errmsg(st->db));
-		rc = -1;
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -232,21 +213,13 @@ store_bot_account_get(struct store *st, int64_t id, enum network *network,
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, id);
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	if ((rc = store_step(st, q, "bot account")) == 1) {
 		*network = strcmp((const char *)sqlite3_column_text(q, 0),
 		    "bluesky") == 0 ? NETWORK_BLUESKY : NETWORK_MASTODON;
 		*server = xstrdup((const char *)sqlite3_column_text(q, 1));
 		*handle = xstrdup((const char *)sqlite3_column_text(q, 2));
 		*lang = strcmp((const char *)sqlite3_column_text(q, 3),
 		    "fr") == 0 ? LANG_FR : LANG_EN;
-		rc = 1;
-		break;
-	case SQLITE_DONE:
-		rc = 0;
-		break;
-	default:
-		rc = -1;
 	}
 	sqlite3_finalize(q);
 	return rc;

@@ -20,6 +20,12 @@ extern const int store_migration_count;
 /* Prepare sql; on failure log it and return NULL. */
 sqlite3_stmt	*store_prepare(struct store *st, const char *sql);
 
+/*
+ * Step a query expected to give at most one row: 1 (a row), 0 (none), or
+ * -1 with the error logged under what.
+ */
+int	store_step(struct store *st, sqlite3_stmt *q, const char *what);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0 or -1 (logged). */
 int	store_begin(struct store *st);
 int	store_commit(struct store *st);

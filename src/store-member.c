@@ -92,8 +92,7 @@ store_member_get(struct store *st, enum network network, const char *account,
 	sqlite3_bind_text(q, 1, config_network_name(network), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	if ((rc = store_step(st, q, "member")) == 1) {
 		m->id = sqlite3_column_int64(q, 0);
 		m->network = network;
 		m->account = col_dup(q, 1);
@@ -105,14 +104,6 @@ store_member_get(struct store *st, enum network network, const char *account,
 		m->messages_stopped = sqlite3_column_int(q, 6);
 		m->claim_handle = col_dup(q, 7);
 		m->claim_proof = proof_parse(sqlite3_column_text(q, 8));
-		rc = 1;
-		break;
-	case SQLITE_DONE:
-		rc = 0;
-		break;
-	default:
-		log_warnx("member: %s", sqlite3_errmsg(st->db));
-		rc = -1;
 	}
 	sqlite3_finalize(q);
 	return rc;

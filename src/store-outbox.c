@@ -111,8 +111,7 @@ store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
 		return -1;
 	sqlite3_bind_int64(q, 1, bot_account_id);
 	sqlite3_bind_int64(q, 2, now);
-	switch (sqlite3_step(q)) {
-	case SQLITE_ROW:
+	if ((rc = store_step(st, q, "outbox")) == 1) {
 		row->id = sqlite3_column_int64(q, 0);
 		row->bot_account_id = sqlite3_column_int64(q, 1);
 		row->member_id = sqlite3_column_int64(q, 2);
@@ -124,14 +123,6 @@ store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
 		row->body = column_strdup(q, 8);
 		row->not_before = sqlite3_column_int64(q, 9);
 		row->attempts = sqlite3_column_int(q, 10);
-		rc = 1;
-		break;
-	case SQLITE_DONE:
-		rc = 0;
-		break;
-	default:
-		log_warnx("outbox: %s", sqlite3_errmsg(st->db));
-		rc = -1;
 	}
 	sqlite3_finalize(q);
 	return rc;

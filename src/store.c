@@ -53,6 +53,20 @@ store_exec(struct store *st, const char *sql)
 }
 
 int
+store_step(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	switch (sqlite3_step(q)) {
+	case SQLITE_ROW:
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		return -1;
+	}
+}
+
+int
 store_begin(struct store *st)
 {
 	return store_exec(st, "BEGIN IMMEDIATE");

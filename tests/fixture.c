@@ -203,3 +203,16 @@ fx_peer_post(struct fixture *fx, const char *path, const char *body)
 }
 
 /* Queue an outbox row as the rest of quitx does, through the store. */
+
+void
+fx_destroy(struct fixture *fx)
+{
+	fx_daemon_stop(fx);
+	tu_peer_stop(fx->peer);
+	tu_rmtree(fx->dir);
+	free(fx->dir);
+	free(fx->conf);
+	free(fx->db);
+	free(fx->log);
+	free(fx);
+}

@@ -22,6 +22,9 @@ struct fixture {
 	int		 port;		/* the daemon's /healthz and /metrics */
 };
 
+/* Stop the daemon (it must exit 0) and the peer, remove everything. */
+void		 fx_destroy(struct fixture *fx);
+
 /* Start `quitx run -c fx->conf`, its stderr appended to fx->log. */
 void		 fx_daemon_start(struct fixture *fx);
 /* SIGTERM; the daemon must exit 0 within 15 s (it drains sends). */

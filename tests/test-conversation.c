@@ -65,16 +65,7 @@ setup_two_replies(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture	*fx = *state;
-
-	fx_daemon_stop(fx);
-	tu_peer_stop(fx->peer);
-	tu_rmtree(fx->dir);
-	free(fx->dir);
-	free(fx->conf);
-	free(fx->db);
-	free(fx->log);
-	free(fx);
+	fx_destroy(*state);
 	return 0;
 }
 
