@@ -60,17 +60,21 @@ struct incoming {
 };
 
 /* Mastodon's visibilities, from widest to narrowest. */
+static const char *const visibilities[] = { "public", "unlisted", "private",
+    "direct" };
+#define VIS_UNLISTED	1
+#define VIS_PRIVATE	2
+#define VIS_DIRECT	3
+
 static int
 visibility_rank(const char *v)
 {
-	static const char *const order[] = { "public", "unlisted", "private",
-	    "direct" };
-	size_t	i;
+	int	i;
 
-	for (i = 0; v != NULL && i < 4; i++)
-		if (strcmp(v, order[i]) == 0)
-			return (int)i;
-	return 3;	/* unknown: the narrowest */
+	for (i = 0; v != NULL && i <= VIS_DIRECT; i++)
+		if (strcmp(v, visibilities[i]) == 0)
+			return i;
+	return VIS_DIRECT;	/* unknown: the narrowest */
 }
 
 /*
@@ -158,8 +162,6 @@ static char *
 mastodon_body(const char *acct, const char *text, const char *reply_to,
     const char *their_visibility, int private, enum lang lang)
 {
-	static const char *const order[] = { "public", "unlisted", "private",
-	    "direct" };
 	json_t	*o;
 	char	*status, *body, *safe;
 	int	 rank = visibility_rank(their_visibility);
@@ -169,19 +171,20 @@ mastodon_body(const char *acct, const char *text, const char *reply_to,
 	 * direct too, since "private" from the bot would reach the bot's
 	 * followers, that is every member.
 	 */
-	if (private || rank >= 2)
-		rank = 3;
-	else if (rank < 1)
-		rank = 1;
+	if (private || rank >= VIS_PRIVATE)
+		rank = VIS_DIRECT;
+	else if (rank < VIS_UNLISTED)
+		rank = VIS_UNLISTED;
 	safe = unmention(text);
 	status = xasprintf("@%s %s", acct, safe);
 	explicit_bzero(safe, strlen(safe));
 	free(safe);
 	o = json_pack("{s:s, s:s, s:s}", "status", status,
-	    "visibility", order[rank], "language", config_lang_name(lang));
+	    "visibility", visibilities[rank], "language",
+	    config_lang_name(lang));
 	if (reply_to != NULL)
 		json_object_set_new(o, "in_reply_to_id", json_string(reply_to));
-	if (rank == 3)
+	if (rank == VIS_DIRECT)
 		json_object_set_new(o, "quitx_to", json_string(acct));
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
@@ -573,12 +576,6 @@ handler_create(struct lws_context *lws, const struct daemon_state *ds)
 	h->ds = ds;
 	lws_sul_schedule(lws, 0, &h->tick, on_tick, HANDLER_TICK_US);
 	return h;
-}
-
-void
-handler_kick(struct handler *h)
-{
-	lws_sul_schedule(h->lws, 0, &h->tick, on_tick, 0);
 }
 
 void

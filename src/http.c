@@ -371,7 +371,8 @@ http_request_timeout(struct http_request *r, long seconds)
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, seconds);
 }
 
-void
+/* "GET https://host/path" without the query, for log lines. */
+static void
 http_request_label(const struct http_request *r, char *buf, size_t size)
 {
 	size_t	n = strcspn(r->url, "?#");
@@ -531,12 +532,6 @@ http_create(struct lws_context *lws, struct lws_vhost *vhost,
 	/* a few connections per server is plenty and polite */
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
 	return h;
-}
-
-size_t
-http_in_flight(const struct http *h)
-{
-	return h->nreqs;
 }
 
 void

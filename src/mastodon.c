@@ -53,12 +53,6 @@ mastodon_state(const struct mastodon *m)
 }
 
 const char *
-mastodon_label(const struct mastodon *m)
-{
-	return m->label;
-}
-
-const char *
 mastodon_handle(const struct mastodon *m)
 {
 	return m->handle;

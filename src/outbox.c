@@ -162,19 +162,6 @@ outbox_pacer_create(struct lws_context *lws, struct store *st,
 }
 
 void
-outbox_pacer_kick(struct outbox_pacer *p)
-{
-	if (p->row_id == 0)
-		pacer_schedule(p, 0);
-}
-
-int
-outbox_pacer_busy(const struct outbox_pacer *p)
-{
-	return p->row_id != 0;
-}
-
-void
 outbox_pacer_free(struct outbox_pacer *p)
 {
 	if (p == NULL)

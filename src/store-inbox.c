@@ -159,8 +159,8 @@ store_inbox_next_new(struct store *st, struct inbox_row *row)
 	if ((rc = store_step(st, q, "inbox")) == 1) {
 		row->id = sqlite3_column_int64(q, 0);
 		row->bot_account_id = sqlite3_column_int64(q, 1);
-		row->kind = xstrdup((const char *)sqlite3_column_text(q, 2));
-		row->payload = xstrdup((const char *)sqlite3_column_text(q, 3));
+		row->kind = store_column_dup(q, 2);
+		row->payload = store_column_dup(q, 3);
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -214,12 +214,10 @@ store_bot_account_get(struct store *st, int64_t id, enum network *network,
 		return -1;
 	sqlite3_bind_int64(q, 1, id);
 	if ((rc = store_step(st, q, "bot account")) == 1) {
-		*network = strcmp((const char *)sqlite3_column_text(q, 0),
-		    "bluesky") == 0 ? NETWORK_BLUESKY : NETWORK_MASTODON;
-		*server = xstrdup((const char *)sqlite3_column_text(q, 1));
-		*handle = xstrdup((const char *)sqlite3_column_text(q, 2));
-		*lang = strcmp((const char *)sqlite3_column_text(q, 3),
-		    "fr") == 0 ? LANG_FR : LANG_EN;
+		*network = store_column_network(q, 0);
+		*server = store_column_dup(q, 1);
+		*handle = store_column_dup(q, 2);
+		*lang = store_column_lang(q, 3);
 	}
 	sqlite3_finalize(q);
 	return rc;

@@ -26,6 +26,13 @@ sqlite3_stmt	*store_prepare(struct store *st, const char *sql);
  */
 int	store_step(struct store *st, sqlite3_stmt *q, const char *what);
 
+/* A column as a malloc'd string, or NULL when it is NULL. */
+char	*store_column_dup(sqlite3_stmt *q, int col);
+
+/* A column holding a network or language name, as stored. */
+enum network	store_column_network(sqlite3_stmt *q, int col);
+enum lang	store_column_lang(sqlite3_stmt *q, int col);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0 or -1 (logged). */
 int	store_begin(struct store *st);
 int	store_commit(struct store *st);

@@ -32,13 +32,6 @@ store_transaction_rollback(struct store *st)
 	store_rollback(st);
 }
 
-static const char *
-proof_name(enum claim_proof p)
-{
-	return p == PROOF_ARCHIVE ? "archive" : p == PROOF_IMPORT ? "import" :
-	    "none";
-}
-
 static enum claim_proof
 proof_parse(const unsigned char *s)
 {
@@ -49,14 +42,6 @@ proof_parse(const unsigned char *s)
 	if (strcmp((const char *)s, "import") == 0)
 		return PROOF_IMPORT;
 	return PROOF_NONE;
-}
-
-static char *
-col_dup(sqlite3_stmt *q, int col)
-{
-	const unsigned char	*v = sqlite3_column_text(q, col);
-
-	return v != NULL ? xstrdup((const char *)v) : NULL;
 }
 
 /* Step a statement that returns nothing; finalize it; 0 or -1 (logged). */
@@ -95,14 +80,13 @@ store_member_get(struct store *st, enum network network, const char *account,
 	if ((rc = store_step(st, q, "member")) == 1) {
 		m->id = sqlite3_column_int64(q, 0);
 		m->network = network;
-		m->account = col_dup(q, 1);
-		m->lang = strcmp((const char *)sqlite3_column_text(q, 2),
-		    "fr") == 0 ? LANG_FR : LANG_EN;
+		m->account = store_column_dup(q, 1);
+		m->lang = store_column_lang(q, 2);
 		m->bot_account_id = sqlite3_column_int64(q, 3);
 		m->discoverable = sqlite3_column_int(q, 4);
 		m->intro_optin = sqlite3_column_int(q, 5);
 		m->messages_stopped = sqlite3_column_int(q, 6);
-		m->claim_handle = col_dup(q, 7);
+		m->claim_handle = store_column_dup(q, 7);
 		m->claim_proof = proof_parse(sqlite3_column_text(q, 8));
 	}
 	sqlite3_finalize(q);
@@ -201,14 +185,10 @@ store_claim_others(struct store *st, int64_t member_id, const char *handle,
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if ((size_t)n < max) {
 			memset(&out[n], 0, sizeof(out[n]));
-			out[n].network = strcmp((const char *)
-			    sqlite3_column_text(q, 0), "bluesky") == 0 ?
-			    NETWORK_BLUESKY : NETWORK_MASTODON;
-			out[n].account = col_dup(q, 1);
+			out[n].network = store_column_network(q, 0);
+			out[n].account = store_column_dup(q, 1);
 			out[n].bot_account_id = sqlite3_column_int64(q, 2);
-			out[n].lang = strcmp((const char *)
-			    sqlite3_column_text(q, 3), "fr") == 0 ? LANG_FR :
-			    LANG_EN;
+			out[n].lang = store_column_lang(q, 3);
 			out[n].proof = proof_parse(sqlite3_column_text(q, 4));
 			out[n].member_id = sqlite3_column_int64(q, 5);
 			out[n].stopped = sqlite3_column_int(q, 6);
@@ -457,8 +437,3 @@ store_upload_token_add(struct store *st, int64_t member_id,
 	return run(st, q, "upload link");
 }
 
-const char *
-store_claim_proof_name(enum claim_proof p)
-{
-	return proof_name(p);
-}

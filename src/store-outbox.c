@@ -79,14 +79,6 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 	return rc;
 }
 
-static char *
-column_strdup(sqlite3_stmt *q, int col)
-{
-	const unsigned char	*v = sqlite3_column_text(q, col);
-
-	return v != NULL ? xstrdup((const char *)v) : NULL;
-}
-
 int
 store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
     struct outbox_row *row)
@@ -116,32 +108,13 @@ store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
 		row->bot_account_id = sqlite3_column_int64(q, 1);
 		row->member_id = sqlite3_column_int64(q, 2);
 		row->thread_parent_id = sqlite3_column_int64(q, 3);
-		row->parent_remote_id = column_strdup(q, 4);
-		row->kind = column_strdup(q, 5);
+		row->parent_remote_id = store_column_dup(q, 4);
+		row->kind = store_column_dup(q, 5);
 		row->priority = sqlite3_column_int(q, 6);
-		row->idem_key = column_strdup(q, 7);
-		row->body = column_strdup(q, 8);
+		row->idem_key = store_column_dup(q, 7);
+		row->body = store_column_dup(q, 8);
 		row->not_before = sqlite3_column_int64(q, 9);
 		row->attempts = sqlite3_column_int(q, 10);
-	}
-	sqlite3_finalize(q);
-	return rc;
-}
-
-int
-store_outbox_next_due(struct store *st, int64_t bot_account_id, int64_t *when)
-{
-	sqlite3_stmt	*q;
-	int		 rc = -1;
-
-	q = store_prepare(st, "SELECT min(not_before) FROM outbox"
-	    " WHERE state = 'queued' AND bot_account_id = ?1");
-	if (q == NULL)
-		return -1;
-	sqlite3_bind_int64(q, 1, bot_account_id);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		rc = sqlite3_column_type(q, 0) != SQLITE_NULL;
-		*when = sqlite3_column_int64(q, 0);
 	}
 	sqlite3_finalize(q);
 	return rc;

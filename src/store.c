@@ -52,6 +52,33 @@ store_exec(struct store *st, const char *sql)
 	return 0;
 }
 
+char *
+store_column_dup(sqlite3_stmt *q, int col)
+{
+	const unsigned char	*v = sqlite3_column_text(q, col);
+
+	return v != NULL ? xstrdup((const char *)v) : NULL;
+}
+
+/* The CHECK constraints allow only these words; anything else is a bug. */
+enum network
+store_column_network(sqlite3_stmt *q, int col)
+{
+	const unsigned char	*v = sqlite3_column_text(q, col);
+
+	return v != NULL && strcmp((const char *)v, "bluesky") == 0 ?
+	    NETWORK_BLUESKY : NETWORK_MASTODON;
+}
+
+enum lang
+store_column_lang(sqlite3_stmt *q, int col)
+{
+	const unsigned char	*v = sqlite3_column_text(q, col);
+
+	return v != NULL && strcmp((const char *)v, "fr") == 0 ? LANG_FR :
+	    LANG_EN;
+}
+
 int
 store_step(struct store *st, sqlite3_stmt *q, const char *what)
 {

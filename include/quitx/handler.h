@@ -18,9 +18,6 @@ struct handler;
 struct handler	*handler_create(struct lws_context *lws,
 		    const struct daemon_state *ds);
 
-/* Look at the inbox now (an event was just stored). */
-void		 handler_kick(struct handler *h);
-
 void		 handler_free(struct handler *h);
 
 /* Handle up to max new events now; returns how many, or -1. */

@@ -51,9 +51,6 @@ struct http	*http_create(struct lws_context *lws, struct lws_vhost *vhost,
 /* Cancel every request in flight (no callbacks) and free the client. */
 void		 http_destroy(struct http *h);
 
-/* Requests in flight, for draining on stop. */
-size_t		 http_in_flight(const struct http *h);
-
 /* A new request; nothing is sent before http_request_send. */
 struct http_request *http_request_new(struct http *h, const char *method,
 		    const char *url);
@@ -80,9 +77,4 @@ void		 http_request_cancel(struct http_request *r);
 
 /* The same, handing back the arg given to send (for the caller to free). */
 void		*http_request_cancel_arg(struct http_request *r);
-
-/* "GET https://host/path" without the query, for log lines. */
-void		 http_request_label(const struct http_request *r, char *buf,
-		    size_t size);
-
 #endif

@@ -89,9 +89,6 @@ struct http_request *mastodon_lookup(struct mastodon *m, const char *acct,
 /* Drop a lookup in flight; its callback will not run. */
 void		 mastodon_lookup_cancel(struct http_request *r);
 
-/* "@handle on https://server", for log lines. */
-const char	*mastodon_label(const struct mastodon *m);
-
 /* The account as configured (validated words, safe as metric labels). */
 const char	*mastodon_handle(const struct mastodon *m);
 const char	*mastodon_server(const struct mastodon *m);

@@ -52,12 +52,6 @@ struct outbox_pacer *outbox_pacer_create(struct lws_context *lws,
 		    struct store *st, int64_t bot_account_id, const char *label,
 		    const struct outbox_net *net);
 
-/* Look at the queue now (a row was just queued). */
-void		 outbox_pacer_kick(struct outbox_pacer *p);
-
-/* 1 while a row is on its way. */
-int		 outbox_pacer_busy(const struct outbox_pacer *p);
-
 /* Stop; a row in flight stays 'sending' and is requeued on restart. */
 void		 outbox_pacer_free(struct outbox_pacer *p);
 

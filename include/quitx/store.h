@@ -148,10 +148,6 @@ int	store_outbox_add(struct store *st, const struct outbox_new *row,
 int	store_outbox_next(struct store *st, int64_t bot_account_id,
 	    int64_t now, struct outbox_row *row);
 
-/* The earliest not_before of a bot account's queued rows: 1, 0, -1. */
-int	store_outbox_next_due(struct store *st, int64_t bot_account_id,
-	    int64_t *when);
-
 /* Mark a row being sent (attempts + 1) before the request leaves. */
 int	store_outbox_sending(struct store *st, int64_t id);
 
@@ -240,8 +236,6 @@ void	member_clear(struct member *m);
 int	store_member_upsert(struct store *st, enum network network,
 	    const char *account, enum lang lang, int64_t bot_account_id,
 	    int64_t now, int64_t *id, int *created);
-
-const char	*store_claim_proof_name(enum claim_proof p);
 
 /* Set the member's X handle claim (unproven).  0 or -1. */
 int	store_claim_set(struct store *st, int64_t member_id, const char *handle,
