@@ -12,15 +12,16 @@ DESTDIR   ?=
 CC        ?= cc
 FUZZ_CC   ?= clang
 PKGS       = libcurl libwebsockets jansson sqlite3 libconfig libsystemd \
-             libxml-2.0 libcrypto
+             libxml-2.0 libcrypto libzip
 
 # Debian packages: to build, and in addition to test (clang and its
 # runtime for the fuzz targets, perl for prove).
 DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
              libjansson-dev libsqlite3-dev libconfig-dev libsystemd-dev libxml2-dev \
-             libssl-dev libunistring-dev \
+             libssl-dev libunistring-dev libzip-dev \
              tzdata ca-certificates
-DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl openssl
+DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl openssl \
+             chromium $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 
 WARN       = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wformat-truncation \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -39,15 +40,20 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DQUITX_VERSION='"$(VERSION)"' \
              -DQUITX_SYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS    ?= $(OPT)
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -MMD -MP
 # libunistring (Unicode normalisation and case folding for reading
 # mentions) ships no pkg-config file in Debian 12
-LDLIBS     = $(PKG_LIBS) -lunistring
+LDLIBS     = $(PKG_LIBS) -lunistring -pthread
 
 LIB_SRC    = $(filter-out src/main.c,$(wildcard src/*.c))
-LIB_OBJ    = $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+# the upload page's files, built in (www-assets.S, include/quitx/www.h)
+WWW_FILES  = $(wildcard src/www/*)
+LIB_OBJ    = $(LIB_SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/www-assets.o
 TEST_SRC   = $(wildcard tests/test-*.c)
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(B)/tests/%)
+# the tests' own generators (X archives, populations)
+TOOL_SRC   = $(wildcard tests/tools/*.c)
+TOOL_BIN   = $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 # local peers that behave like the real servers (tests and demo)
 PEER_SRC   = $(wildcard tests/peers/*-peer.c)
 PEER_BIN   = $(PEER_SRC:tests/peers/%.c=$(B)/tests/peers/%)
@@ -59,7 +65,7 @@ FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 10000
 
 .PHONY: all check check-unit check-asan check-fuzz check-src fuzz demo bench \
-        install clean deps pkgconfig-ok
+        install clean deps browser-deps pkgconfig-ok
 
 all: $(B)/quitx
 
@@ -72,6 +78,10 @@ pkgconfig-ok:
 $(B)/obj/%.o: src/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/www-assets.o: src/www-assets.S $(WWW_FILES)
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 $(B)/libquitx.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -90,6 +100,10 @@ $(B)/tests/test-%: $(B)/tests/test-%.o $(B)/tests/testutil.o \
 $(B)/tests/peers/%.o: tests/peers/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/peers $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/tools/%: tests/tools/%.c | pkgconfig-ok
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $< $(LDLIBS)
 
 # a peer is its own program: it shares no code with quitx
 $(B)/tests/peers/%-peer: $(B)/tests/peers/%-peer.o
@@ -116,16 +130,29 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q$$missing >/dev/null \
 	  || { echo "quitx: apt-get failed; run: apt-get install -y$$missing"; exit 1; }
 
+# browser-deps: playwright-core (from the npm registry, pinned by
+# tests/browser/package-lock.json) drives Debian's chromium in the upload
+# page's test; npm ci again whenever the lock file changes.
+browser-deps: tests/browser/node_modules/.package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "quitx: npm is needed for the browser test; run as root:"; \
+	  echo "  apt-get install -y nodejs npm"; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # check: every test, plain and under ASan+UBSan, the fuzz targets over
 # their seeds, and the source rules.  WERROR: zero warnings is the rule.
-check: deps
+check: deps browser-deps
 	@$(MAKE) --no-print-directory check-src
 	@$(MAKE) --no-print-directory XCFLAGS=-Werror check-unit
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-fuzz
 
-check-unit: $(B)/quitx $(TEST_BIN) $(PEER_BIN)
+check-unit: $(B)/quitx $(TEST_BIN) $(PEER_BIN) $(TOOL_BIN)
 	QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
+	  QUITX_TOOLS=$(abspath $(B)/tests/tools) \
+	  QUITX_BROWSER=$(abspath tests/browser) \
 	  QUITX_MESSAGES=$(abspath conf/messages) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	  prove --merge -f $(TEST_BIN)
@@ -193,9 +220,10 @@ $(B)/bench/bench-%: $(B)/bench/bench-%.o $(B)/tests/testutil.o $(B)/libquitx.a
 	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # bench: speed and memory figures (never pass/fail timing in tests)
-bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN)
+bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN) $(TOOL_BIN)
 	@for b in $(BENCH_BIN); do \
 	  QUITX_BIN=$(abspath $(B)/quitx) QUITX_PEERS=$(abspath $(B)/tests/peers) \
+	  QUITX_TOOLS=$(abspath $(B)/tests/tools) \
 	  QUITX_MESSAGES=$(abspath conf/messages) $$b || exit 1; \
 	done
 
@@ -214,7 +242,7 @@ install: $(B)/quitx
 	chmod 644 $(DESTDIR)$(UNITDIR)/quitx.service
 
 clean:
-	rm -rf build
+	rm -rf build tests/browser/node_modules
 
 -include $(LIB_OBJ:.o=.d) $(B)/obj/main.d $(TEST_SRC:tests/%.c=$(B)/tests/%.d) $(B)/tests/fixture.d \
   $(PEER_SRC:tests/peers/%.c=$(B)/tests/peers/%.d) \

@@ -733,6 +733,30 @@ archive_byte(struct archive_parser *p, unsigned char c)
 	return archive_fail(p, p->off, "data after the end of input");
 }
 
+/* How many of the n bytes at s are blanks between JSON tokens. */
+static size_t
+archive_blanks(const unsigned char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+			break;
+	return i;
+}
+
+/* How many are printable ASCII a string holds as is (no '"' or '\\'). */
+static size_t
+archive_plain(const unsigned char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '"' || s[i] == '\\')
+			break;
+	return i;
+}
+
 struct archive_parser *
 archive_parser_new(enum archive_kind expect, archive_id_fn on_id, void *arg)
 {
@@ -750,13 +774,37 @@ int
 archive_parser_feed(struct archive_parser *p, const void *buf, size_t len)
 {
 	const unsigned char	*s = buf;
-	size_t			 i;
+	size_t			 i, n;
 
 	if (p->failed)
 		return -1;
-	for (i = 0; i < len; i++, p->off++)
+	for (i = 0; i < len; i++, p->off++) {
+		/*
+		 * Two fast paths, for what most of a file is: indentation
+		 * between tokens, and plain ASCII inside strings (the
+		 * userLink URLs).  Both do exactly what the byte path does,
+		 * a run at a time; anything else takes the byte path.
+		 */
+		if (p->phase == PH_BODY || p->phase == PH_TRAILER) {
+			if (p->lex == LEX_NONE)
+				n = archive_blanks(s + i, len - i);
+			else if (p->lex == LEX_STRING && p->esc == 0 &&
+			    p->utf_need == 0 && p->hi == 0 &&
+			    (n = archive_plain(s + i, len - i)) > 0) {
+				if (n > ARCHIVE_STRING_MAX - p->toklen)
+					n = 0;	/* the byte path says why */
+				memcpy(p->tok + p->toklen, s + i, n);
+				p->toklen += n;
+			} else
+				n = 0;
+			i += n;
+			p->off += n;
+			if (i == len)
+				break;
+		}
 		if (archive_byte(p, s[i]) == -1)
 			return -1;
+	}
 	return 0;
 }
 
@@ -829,4 +877,37 @@ archive_parse_buffer(enum archive_kind expect, const void *buf, size_t len,
 		snprintf(err, errsize, "%s", r == 0 ? "" : archive_error(p));
 	archive_parser_free(p);
 	return r;
+}
+
+enum archive_file
+archive_file_kind(const char *name)
+{
+	static const struct {
+		const char		*stem;
+		enum archive_file	 file;
+		int			 parts;		/* -part<N> allowed */
+	} names[] = {
+		{ "manifest", ARCHIVE_FILE_MANIFEST, 0 },
+		{ "account", ARCHIVE_FILE_ACCOUNT, 0 },
+		{ "follower", ARCHIVE_FILE_FOLLOWER, 1 },
+		{ "following", ARCHIVE_FILE_FOLLOWING, 1 },
+	};
+	const char	*base = strrchr(name, '/'), *p;
+	size_t		 i, n;
+
+	base = base != NULL ? base + 1 : name;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i].stem);
+		if (strncmp(base, names[i].stem, n) != 0)
+			continue;
+		p = base + n;
+		if (names[i].parts && strncmp(p, "-part", 5) == 0 &&
+		    p[5] >= '0' && p[5] <= '9') {
+			for (p += 5; *p >= '0' && *p <= '9'; p++)
+				;
+		}
+		if (strcmp(p, ".js") == 0)
+			return names[i].file;
+	}
+	return ARCHIVE_FILE_NONE;
 }

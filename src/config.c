@@ -639,8 +639,8 @@ static const struct key_spec account_keys[] = {
 	{ "credential",		CONFIG_TYPE_STRING, 0, parse_credential },
 };
 
-static int
-mastodon_handle_valid(const char *h)
+int
+config_mastodon_username_valid(const char *h)
 {
 	size_t	i, n = strlen(h);
 
@@ -653,8 +653,8 @@ mastodon_handle_valid(const char *h)
 }
 
 /* A Bluesky handle is a DNS name with at least two labels. */
-static int
-bluesky_handle_valid(const char *h)
+int
+config_dns_name_valid(const char *h)
 {
 	size_t	i, n = strlen(h), label = 0, labels = 1;
 
@@ -691,13 +691,13 @@ check_account(struct loader *ld, const config_setting_t *s,
 			lerr(ld, s, "'handle' of a Mastodon account is the user "
 			    "name alone, like \"HelloQuitX\" (the server is "
 			    "set by 'server')");
-		else if (!mastodon_handle_valid(a->handle))
+		else if (!config_mastodon_username_valid(a->handle))
 			lerr(ld, s, "'handle' of a Mastodon account may only "
 			    "hold letters, digits and '_' (at most 30)");
 	} else if (a->handle != NULL) {
 		for (i = 0; a->handle[i] != '\0'; i++)
 			a->handle[i] = (char)tolower((unsigned char)a->handle[i]);
-		if (!bluesky_handle_valid(a->handle))
+		if (!config_dns_name_valid(a->handle))
 			lerr(ld, s, "'handle' of a Bluesky account is a domain "
 			    "name, like \"helloquitx.bsky.social\"");
 	}
@@ -825,6 +825,19 @@ parse_upload_link_days(struct loader *ld, const config_setting_t *s,
 }
 
 static void
+parse_upload_max_mb(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	long long	v = config_setting_get_int64(s);
+
+	(void)dst;
+	if (v < 1 || v > 65536) {
+		lerr(ld, s, "'upload_max_mb' must be between 1 and 65536");
+		return;
+	}
+	ld->conf->upload_max_mb = (int)v;
+}
+
+static void
 parse_replies_per_hour(struct loader *ld, const config_setting_t *s,
     void *dst)
 {
@@ -844,6 +857,7 @@ static const struct key_spec top_keys[] = {
 	{ "messages",	CONFIG_TYPE_STRING,	0, parse_messages },
 	{ "public_url",	CONFIG_TYPE_STRING,	0, parse_public_url },
 	{ "upload_link_days", CONFIG_TYPE_INT,	0, parse_upload_link_days },
+	{ "upload_max_mb", CONFIG_TYPE_INT,	0, parse_upload_max_mb },
 	{ "replies_per_hour", CONFIG_TYPE_INT,	0, parse_replies_per_hour },
 	{ "listen",	CONFIG_TYPE_STRING,	0, parse_listen },
 	{ "log_level",	CONFIG_TYPE_STRING,	0, parse_log_level },
@@ -883,6 +897,7 @@ config_defaults(struct loader *ld)
 	conf->campaign.languages = (1u << LANG_EN) | (1u << LANG_FR);
 	conf->messages_dir = resolve_path(ld, "messages");
 	conf->upload_link_days = 14;
+	conf->upload_max_mb = 1024;
 	conf->replies_per_hour = 6;
 	conf->streams.timeout = 75;
 	conf->streams.poll_interval = 30;

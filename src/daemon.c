@@ -8,11 +8,14 @@
 #define LOG_TAG "daemon"
 #include "quitx/daemon.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -26,6 +29,7 @@
 #include "quitx/log.h"
 #include "quitx/mastodon.h"
 #include "quitx/store.h"
+#include "quitx/upload-worker.h"
 #include "quitx/xmalloc.h"
 
 /* On SIGTERM, sends in flight get this long to finish. */
@@ -189,7 +193,7 @@ static const struct lws_protocols signal_protocol = {
 	"quitx-signal", signal_callback, 0, 0, 0, NULL, 0,
 };
 
-static struct lws_protocols protocols[3];
+static struct lws_protocols protocols[4];
 static struct lws_protocols client_protocols[3];
 
 /* Block the signals we handle and read them from a descriptor instead. */
@@ -214,6 +218,44 @@ signals_setup(struct daemon *d)
 	return 0;
 }
 
+/*
+ * uploads/ beside the store holds uploads while they are read; whatever
+ * a crash left there is deleted at start.
+ */
+static int
+uploads_setup(struct daemon *d)
+{
+	struct zipread_limits	 limits;
+	struct dirent		*de;
+	DIR			*dir;
+	char			*copy, *path;
+
+	copy = xstrdup(d->conf->store_path);
+	d->state.upload_dir = xasprintf("%s/uploads", dirname(copy));
+	free(copy);
+	if (mkdir(d->state.upload_dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("cannot make %s", d->state.upload_dir);
+		return -1;
+	}
+	if ((dir = opendir(d->state.upload_dir)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (strncmp(de->d_name, "up-", 3) != 0)
+				continue;
+			path = xasprintf("%s/%s", d->state.upload_dir,
+			    de->d_name);
+			if (unlink(path) == 0)
+				log_info("deleted %s, left by the last run",
+				    path);
+			free(path);
+		}
+		closedir(dir);
+	}
+	zipread_limits_default(&limits);
+	d->state.uploads = upload_worker_new(d->vhost, d->conf->store_path,
+	    &limits, upload_job_done, NULL);
+	return d->state.uploads != NULL ? 0 : -1;
+}
+
 static int
 lws_setup(struct daemon *d)
 {
@@ -222,7 +264,8 @@ lws_setup(struct daemon *d)
 
 	protocols[0] = httpd_protocol;
 	protocols[1] = signal_protocol;
-	memset(&protocols[2], 0, sizeof(protocols[2]));
+	protocols[2] = upload_worker_protocol;
+	memset(&protocols[3], 0, sizeof(protocols[3]));
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -254,6 +297,8 @@ lws_setup(struct daemon *d)
 		return -1;
 	}
 	d->sigfd_owned_by_lws = 1;	/* lws closes it with the context */
+	if (uploads_setup(d) == -1)
+		return -1;
 
 	/*
 	 * Outgoing connections get their own vhost: it listens on nothing
@@ -398,6 +443,9 @@ daemon_run(const char *config_path)
 	rc = d.stopping ? EXIT_OK : EXIT_RUNTIME;
 	connectors_drain(&d);
 out:
+	/* an archive being read is finished first: it is a member's wait */
+	upload_worker_free(d.state.uploads);
+	d.state.uploads = NULL;
 	handler_free(d.handler);
 	connectors_free(&d);
 	http_destroy(d.http);
@@ -408,6 +456,7 @@ out:
 	if (d.sigfd != -1 && !d.sigfd_owned_by_lws)
 		close(d.sigfd);
 	store_close(d.state.store);
+	free(d.state.upload_dir);
 	config_free(d.conf);
 	if (rc == EXIT_OK)
 		log_info("stopped");

@@ -5,6 +5,7 @@
  */
 #define LOG_TAG "httpd"
 #include "quitx/httpd.h"
+#include "httpd-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,6 @@
 
 #define HTTPD_CHUNK	4096
 
-struct httpd_pss {
-	char	*body;
-	size_t	 len, off;
-	int	 head;		/* HEAD: headers only */
-};
-
 size_t
 httpd_pss_size(void)
 {
@@ -33,12 +28,12 @@ static void
 pss_clear(struct httpd_pss *pss)
 {
 	free(pss->body);
-	memset(pss, 0, sizeof(*pss));
+	pss->body = NULL;
+	pss->len = pss->off = 0;
 }
 
-/* Send the status line and headers, then ask to write the body. */
-static int
-respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
+int
+httpd_respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
     const char *type, char *body, size_t len)
 {
 	unsigned char	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
@@ -52,6 +47,12 @@ respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
 	    lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"cache-control:",
 	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"x-content-type-options:",
+	    (const unsigned char *)"nosniff", 7, &p, end) ||
+	    (pss->close_after && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"connection:",
+	    (const unsigned char *)"close", 5, &p, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (pss->head) {
@@ -91,28 +92,33 @@ handle_request(struct lws *wsi, struct httpd_pss *pss, const char *uri)
 	struct daemon_state	*ds = lws_context_user(lws_get_context(wsi));
 	char			*body;
 	size_t			 len;
+	int			 post;
 
 	pss->head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+	post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	if (strncmp(uri, "/u/", 3) == 0 && (post || pss->head ||
+	    lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0))
+		return upload_request(wsi, pss, uri, post);
 	if (!pss->head && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
 		return refuse_method(wsi);
 	if (strcmp(uri, "/healthz") == 0) {
 		if (store_ping(ds->store) == 0)
-			return respond(wsi, pss, HTTP_STATUS_OK, "text/plain",
-			    xstrdup("ok\n"), 3);
+			return httpd_respond(wsi, pss, HTTP_STATUS_OK,
+			    "text/plain", xstrdup("ok\n"), 3);
 		log_warnx("health check: store does not answer: %s",
 		    store_errmsg(ds->store));
-		return respond(wsi, pss, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		return httpd_respond(wsi, pss, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "text/plain", xstrdup("store unavailable\n"), 18);
 	}
 	if (strcmp(uri, "/metrics") == 0) {
 		if ((body = metrics_render(ds, &len)) == NULL)
-			return respond(wsi, pss,
+			return httpd_respond(wsi, pss,
 			    HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
 			    xstrdup("store unavailable\n"), 18);
-		return respond(wsi, pss, HTTP_STATUS_OK,
+		return httpd_respond(wsi, pss, HTTP_STATUS_OK,
 		    "text/plain; version=0.0.4; charset=utf-8", body, len);
 	}
-	return respond(wsi, pss, HTTP_STATUS_NOT_FOUND, "text/plain",
+	return httpd_respond(wsi, pss, HTTP_STATUS_NOT_FOUND, "text/plain",
 	    xstrdup("not found\n"), 10);
 }
 
@@ -136,6 +142,8 @@ write_body(struct lws *wsi, struct httpd_pss *pss)
 		return 0;
 	}
 	pss_clear(pss);
+	if (pss->close_after)
+		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -148,13 +156,27 @@ httpd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return handle_request(wsi, pss, in);
+	/*
+	 * A body we refused (a bad link) is read and dropped while the
+	 * answer goes out; the connection closes after it (close_after).
+	 */
+	case LWS_CALLBACK_HTTP_BODY:
+		if (pss == NULL || pss->up == NULL)
+			return 0;
+		return upload_body(wsi, pss, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss == NULL || pss->up == NULL)
+			return 0;
+		return upload_body_done(wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (pss == NULL || pss->body == NULL)
 			break;
 		return write_body(wsi, pss);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (pss != NULL)
+		if (pss != NULL) {
+			upload_closed(pss);
 			pss_clear(pss);
+		}
 		break;
 	default:
 		break;

@@ -26,6 +26,19 @@ static const struct cmd commands[] = {
 	  "as to a newcomer, or to a member who claimed HANDLE (--member).\n"
 	  "--reply-to-call reads TEXT as a reply to the call to register.\n"
 	  "Touches no store and no network.\n" },
+	{ "import", cmd_import,
+	  "archive [-c FILE] --member ACCOUNT PATH... | population [-c FILE] FILE.tsv",
+	  "load X archives or a population the campaign collected elsewhere",
+	  "archive: the X archive of one member (ACCOUNT: user@server on\n"
+	  "Mastodon, a DID or handle on Bluesky), from its zip, its folder or\n"
+	  "its data files (account.js and follower/following files).  It\n"
+	  "replaces the member's earlier upload and proves their X handle.\n"
+	  "population: a file of tab-separated lines 'x_id  x_handle\n"
+	  "mastodon_acct  bluesky_handle' (an empty field: not on that\n"
+	  "network); each network account becomes a member whose X id is\n"
+	  "proven by the import.  Every line is checked before any is\n"
+	  "written.  Both show progress on a terminal and a summary at the\n"
+	  "end, and change nothing when the input is bad (exit 2).\n" },
 	{ "stats", cmd_stats, "[-c FILE] [--json]",
 	  "print counts from the store",
 	  "Bot accounts, members per network, X claims, uploads and edges,\n"

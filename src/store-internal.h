@@ -26,6 +26,10 @@ sqlite3_stmt	*store_prepare(struct store *st, const char *sql);
  */
 int	store_step(struct store *st, sqlite3_stmt *q, const char *what);
 
+/* Step a statement that returns nothing and finalize it (q may be NULL,
+ * from a failed store_prepare): 0, or -1 with the error logged. */
+int	store_run(struct store *st, sqlite3_stmt *q, const char *what);
+
 /* A column as a malloc'd string, or NULL when it is NULL. */
 char	*store_column_dup(sqlite3_stmt *q, int col);
 

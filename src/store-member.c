@@ -44,21 +44,6 @@ proof_parse(const unsigned char *s)
 	return PROOF_NONE;
 }
 
-/* Step a statement that returns nothing; finalize it; 0 or -1 (logged). */
-static int
-run(struct store *st, sqlite3_stmt *q, const char *what)
-{
-	int	rc;
-
-	if (q == NULL)
-		return -1;
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	if (rc == -1)
-		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
-	sqlite3_finalize(q);
-	return rc;
-}
-
 int
 store_member_get(struct store *st, enum network network, const char *account,
     struct member *m)
@@ -90,6 +75,35 @@ store_member_get(struct store *st, enum network network, const char *account,
 		m->claim_proof = proof_parse(sqlite3_column_text(q, 8));
 	}
 	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+store_member_find(struct store *st, const char *who, struct member *m)
+{
+	sqlite3_stmt	*q;
+	char		*account;
+	int		 rc;
+
+	if (*who == '@')
+		who++;
+	if (strchr(who, '@') != NULL)
+		return store_member_get(st, NETWORK_MASTODON, who, m);
+	/* a DID, or the Bluesky handle it had when last seen */
+	q = store_prepare(st, "SELECT account FROM member WHERE"
+	    " network = 'bluesky' AND (account = ?1 OR handle = ?1)"
+	    " ORDER BY account = ?1 DESC LIMIT 1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, who, -1, SQLITE_STATIC);
+	account = (rc = store_step(st, q, "member")) == 1 ?
+	    store_column_dup(q, 0) : NULL;
+	sqlite3_finalize(q);
+	memset(m, 0, sizeof(*m));
+	if (rc == 1) {
+		rc = store_member_get(st, NETWORK_BLUESKY, account, m);
+		free(account);
+	}
 	return rc;
 }
 
@@ -134,7 +148,7 @@ store_member_upsert(struct store *st, enum network network,
 	}
 	sqlite3_bind_text(q, 2, config_lang_name(lang), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, bot_account_id);
-	if (run(st, q, "member") == -1)
+	if (store_run(st, q, "member") == -1)
 		return -1;
 	if (*created)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -163,7 +177,7 @@ store_claim_set(struct store *st, int64_t member_id, const char *handle,
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_text(q, 2, handle, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now);
-	return run(st, q, "claim");
+	return store_run(st, q, "claim");
 }
 
 int
@@ -230,7 +244,7 @@ store_member_set_flag(struct store *st, int64_t member_id,
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_int(q, 2, value != 0);
 	sqlite3_bind_int64(q, 3, now);
-	return run(st, q, "member consent");
+	return store_run(st, q, "member consent");
 }
 
 int
@@ -254,7 +268,7 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 		return -1;
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-	if (run(st, q, "forget") == -1)
+	if (store_run(st, q, "forget") == -1)
 		return -1;
 	/* then the cascade: x_claim, x_upload -> x_edge, upload_token */
 	if (member_id > 0) {
@@ -262,7 +276,7 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 		if (q == NULL)
 			return -1;
 		sqlite3_bind_int64(q, 1, member_id);
-		if (run(st, q, "forget") == -1)
+		if (store_run(st, q, "forget") == -1)
 			return -1;
 	}
 	q = store_prepare(st, "DELETE FROM bot_follower WHERE account = ?1"
@@ -273,7 +287,7 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 	sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, config_network_name(network), -1,
 	    SQLITE_STATIC);
-	if (run(st, q, "forget") == -1)
+	if (store_run(st, q, "forget") == -1)
 		return -1;
 	/*
 	 * What they wrote, up to this event: the events stay (their ids keep
@@ -298,7 +312,7 @@ store_member_forget(struct store *st, int64_t member_id, enum network network,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, bot_id);
 	sqlite3_bind_int64(q, 5, upto);
-	return run(st, q, "forget");
+	return store_run(st, q, "forget");
 }
 
 int
@@ -313,7 +327,7 @@ store_outbox_prune(struct store *st, int64_t before)
 	if (q == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, before);
-	if (run(st, q, "outbox prune") == -1)
+	if (store_run(st, q, "outbox prune") == -1)
 		return -1;
 	return sqlite3_changes(st->db);
 }
@@ -333,7 +347,7 @@ store_outbox_cancel_private(struct store *st, int64_t member_id,
 		return -1;
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-	if (run(st, q, "stop messages") == -1)
+	if (store_run(st, q, "stop messages") == -1)
 		return -1;
 	return sqlite3_changes(st->db);
 }
@@ -398,7 +412,7 @@ store_bot_follower_add(struct store *st, int64_t bot_account_id,
 	sqlite3_bind_int64(q, 1, bot_account_id);
 	sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now);
-	return run(st, q, "bot follower");
+	return store_run(st, q, "bot follower");
 }
 
 int
@@ -434,6 +448,35 @@ store_upload_token_add(struct store *st, int64_t member_id,
 	sqlite3_bind_blob(q, 2, hash, (int)hashlen, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now);
 	sqlite3_bind_int64(q, 4, expires_at);
-	return run(st, q, "upload link");
+	return store_run(st, q, "upload link");
 }
 
+
+int
+store_upload_token_find(struct store *st, const unsigned char *hash,
+    size_t hashlen, int64_t now, int64_t *member_id, enum lang *lang,
+    char **claim)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	*claim = NULL;
+	q = store_prepare(st, "SELECT t.member_id, m.lang, c.handle,"
+	    " t.expires_at <= ?2 FROM upload_token t"
+	    " JOIN member m ON m.id = t.member_id"
+	    " LEFT JOIN x_claim c ON c.member_id = t.member_id"
+	    " WHERE t.token_hash = ?1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_blob(q, 1, hash, (int)hashlen, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	if ((rc = store_step(st, q, "upload link")) == 1) {
+		*member_id = sqlite3_column_int64(q, 0);
+		*lang = store_column_lang(q, 1);
+		*claim = store_column_dup(q, 2);
+		if (sqlite3_column_int(q, 3))
+			rc = 2;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -200,9 +200,73 @@ static const char schema_v2[] =
 "  WHERE remote_id IS NOT NULL;"
 "PRAGMA user_version = 2;";
 
+/*
+ * v3, ingest at scale.  An edge is now kept relative to its upload (the
+ * uploader is the upload's x_id, the direction says which way the follow
+ * goes), in one b-tree and without a foreign key: at a million edges a
+ * second, every extra index or per-row check halves the rate (measured:
+ * three b-trees ran at 45,000 edges/s).  A trigger deletes an upload's
+ * edges with it, which also serves the cascade from member.
+ *
+ * An upload is written 'loading' in several transactions (memory and
+ * the WAL stay bounded whatever the file size), then made 'complete' and
+ * its predecessor 'replaced' in one: readers only ever see complete
+ * uploads, so a member's edges change atomically.  Replaced and stale
+ * loading uploads are deleted afterwards, in chunks.
+ */
+static const char schema_v3[] =
+"CREATE TABLE x_upload_v3 ("
+"  id INTEGER PRIMARY KEY,"
+"  member_id INTEGER REFERENCES member(id) ON DELETE CASCADE,"
+"  x_id INTEGER,"		/* whose archive: account.js or the import */
+"  x_handle TEXT COLLATE NOCASE,"
+"  source TEXT NOT NULL CHECK (source IN ('archive', 'import')),"
+"  state TEXT NOT NULL DEFAULT 'loading'"
+"    CHECK (state IN ('loading', 'complete', 'replaced')),"
+"  followers INTEGER NOT NULL DEFAULT 0,"
+"  following INTEGER NOT NULL DEFAULT 0,"
+"  created_at INTEGER NOT NULL,"
+"  completed_at INTEGER,"
+"  CHECK (state = 'loading' OR x_id IS NOT NULL)"
+");"
+/*
+ * direction 0: x_id follows the uploader (a follower file);
+ * direction 1: the uploader follows x_id (a following file).
+ */
+"CREATE TABLE x_edge_v3 ("
+"  upload_id INTEGER NOT NULL,"
+"  direction INTEGER NOT NULL CHECK (direction IN (0, 1)),"
+"  x_id INTEGER NOT NULL,"
+"  PRIMARY KEY (upload_id, direction, x_id)"
+") WITHOUT ROWID;"
+"INSERT INTO x_upload_v3 (id, member_id, x_id, source, state, followers,"
+"  following, created_at, completed_at)"
+"  SELECT u.id, u.member_id, u.x_id, u.source, 'complete',"
+"   (SELECT count(*) FROM x_edge e WHERE e.upload_id = u.id"
+"    AND e.followee = u.x_id),"
+"   (SELECT count(*) FROM x_edge e WHERE e.upload_id = u.id"
+"    AND e.follower = u.x_id), u.created_at, u.created_at"
+"  FROM x_upload u;"
+"INSERT OR IGNORE INTO x_edge_v3"
+"  SELECT e.upload_id, e.follower = u.x_id,"
+"   CASE WHEN e.follower = u.x_id THEN e.followee ELSE e.follower END"
+"  FROM x_edge e JOIN x_upload u ON u.id = e.upload_id;"
+"DROP TABLE x_edge;"
+"DROP TABLE x_upload;"
+"ALTER TABLE x_upload_v3 RENAME TO x_upload;"
+"ALTER TABLE x_edge_v3 RENAME TO x_edge;"
+"CREATE INDEX x_upload_member ON x_upload (member_id);"
+"CREATE INDEX x_upload_x_id ON x_upload (x_id) WHERE state = 'complete';"
+"CREATE INDEX x_upload_state ON x_upload (state) WHERE state != 'complete';"
+"CREATE TRIGGER x_upload_edges AFTER DELETE ON x_upload BEGIN"
+"  DELETE FROM x_edge WHERE upload_id = old.id;"
+"END;"
+"PRAGMA user_version = 3;";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 const int store_migration_count =

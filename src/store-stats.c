@@ -123,8 +123,9 @@ store_stats_get(struct store *st, struct store_stats *out)
 	    count_row(st, "SELECT count(*) FROM x_claim c WHERE c.proof = 'none'"
 	    " AND EXISTS (SELECT 1 FROM x_claim d WHERE d.handle = c.handle"
 	    " AND d.id != c.id)", contested, 1) == -1 ||
-	    count_row(st, "SELECT count(*), coalesce(sum(edges), 0)"
-	    " FROM x_upload", uploads, 2) == -1 ||
+	    count_row(st, "SELECT count(*),"
+	    " coalesce(sum(followers + following), 0)"
+	    " FROM x_upload WHERE state = 'complete'", uploads, 2) == -1 ||
 	    count_by(st, "SELECT state, count(*) FROM inbox GROUP BY state",
 	    out->inbox, state_index, inbox_states, INBOX_STATE_COUNT) == -1 ||
 	    count_by(st, "SELECT state, count(*) FROM outbox GROUP BY state",

@@ -94,6 +94,20 @@ store_step(struct store *st, sqlite3_stmt *q, const char *what)
 }
 
 int
+store_run(struct store *st, sqlite3_stmt *q, const char *what)
+{
+	int	rc;
+
+	if (q == NULL)
+		return -1;
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	if (rc == -1)
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
 store_begin(struct store *st)
 {
 	return store_exec(st, "BEGIN IMMEDIATE");

@@ -216,3 +216,112 @@ fx_destroy(struct fixture *fx)
 	free(fx->log);
 	free(fx);
 }
+
+struct fixture *
+fx_start_mastodon(const char *extra)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+
+	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
+	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
+	    FX_EN ":tok-en", "--account", FX_FR ":tok-fr", (char *)NULL);
+	fx->db = xasprintf("%s/quitx.db", fx->dir);
+	fx->log = xasprintf("%s/quitx.log", fx->dir);
+	fx->port = tu_free_port();
+	free(tu_write(fx->dir, "en.token", 0600, "tok-en\n"));
+	free(tu_write(fx->dir, "fr.token", 0600, "tok-fr\n"));
+	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
+	    "store = \"quitx.db\";\nlisten = \"127.0.0.1:%d\";\n"
+	    "log_level = \"debug\";\nca_file = \"%s\";\n"
+	    "public_url = \"https://quitx.example.org\";\n%s\n"
+	    "campaign = { day = \"2027-01-20\"; };\n"
+	    "streams = { timeout = 10; poll_interval = 1; };\n"
+	    "accounts = (\n"
+	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" FX_EN "\";"
+	    "   language = \"en\"; token_file = \"en.token\"; },\n"
+	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" FX_FR "\";"
+	    "   language = \"fr\"; token_file = \"fr.token\"; } );\n",
+	    fx->port, fx->peer->ca, extra != NULL ? extra : "",
+	    fx->peer->base, fx->peer->base);
+	fx_daemon_start(fx);
+	fx_wait_peer_stat(fx, "stream_connections", 2, 10);
+	return fx;
+}
+
+
+/* A mention as Mastodon renders it: the bot's h-card, then the text. */
+char *
+fx_say(struct fixture *fx, const char *bot, const char *from, const char *text)
+{
+	char	*html, *id;
+
+	html = xasprintf("<p><span class=\"h-card\" translate=\"no\"><a "
+	    "href=\"https://mastodon.test/@%s\" class=\"u-url mention\">@<span>"
+	    "%s</span></a></span> %s</p>", bot, bot, text);
+	id = fx_mention(fx, bot, from, html);
+	free(html);
+	return id;
+}
+
+/*
+ * What a reader sees: the text without the WORD JOINERs quitx puts after
+ * an '@' that must not become a mention (they are invisible).
+ */
+static void
+as_read(json_t *status)
+{
+	const char	*t = json_string_value(json_object_get(status, "text"));
+	char		*out, *o;
+
+	if (t == NULL)
+		return;
+	out = o = xstrdup(t);
+	for (; *t != '\0'; t++) {
+		if (memcmp(t, "\xe2\x81\xa0", 3) == 0) {
+			t += 2;
+			continue;
+		}
+		*o++ = *t;
+	}
+	*o = '\0';
+	json_object_set_new(status, "text", json_string(out));
+	free(out);
+}
+
+/* The bots' statuses, oldest first, once there are n of them. */
+json_t *
+fx_statuses(struct fixture *fx, size_t n)
+{
+	json_t	*all = NULL, *one;
+	size_t	 k;
+	int	 i;
+
+	for (i = 0; i < 200; i++) {
+		json_decref(all);
+		all = fx_peer_call(fx, "GET", "/_peer/statuses", NULL);
+		if (json_array_size(all) >= n) {
+			json_array_foreach(all, k, one)
+				as_read(one);
+			return all;
+		}
+		usleep(50000);
+	}
+	fail_msg("%zu statuses, want %zu; log:\n%s", json_array_size(all), n,
+	    tu_slurp(fx->log));
+	return NULL;
+}
+
+void
+fx_db_exec(struct fixture *fx, const char *sql)
+{
+	sqlite3	*db;
+	char	*msg = NULL;
+
+	if (sqlite3_open(fx->db, &db) != SQLITE_OK)
+		fail_msg("cannot open %s", fx->db);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}

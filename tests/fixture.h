@@ -49,4 +49,25 @@ void		 fx_wait_peer_stat(struct fixture *fx, const char *name,
 char		*fx_mention(struct fixture *fx, const char *bot,
 		    const char *from, const char *content);
 
+/* The two bot accounts fx_start_mastodon configures. */
+#define FX_EN	"HelloQuitX"
+#define FX_FR	"HelloQuitteX"
+
+/*
+ * A local Mastodon peer with FX_EN (English) and FX_FR (French), and the
+ * daemon against it, public_url https://quitx.example.org, extra config
+ * lines added; returns once both streams are connected.
+ */
+struct fixture	*fx_start_mastodon(const char *extra);
+/* Write to the store behind the daemon's back (an expired link...). */
+void		 fx_db_exec(struct fixture *fx, const char *sql);
+/* from mentions bot with text, as Mastodon renders it; the id (free). */
+char		*fx_say(struct fixture *fx, const char *bot, const char *from,
+		    const char *text);
+/*
+ * The bots' statuses, oldest first, once there are n (fails after 10 s),
+ * with the WORD JOINERs quitx puts after '@' removed, as a reader sees.
+ */
+json_t		*fx_statuses(struct fixture *fx, size_t n);
+
 #endif

@@ -13,52 +13,20 @@
 
 #include "quitx/xmalloc.h"
 
-#define EN	"HelloQuitX"
-#define FR	"HelloQuitteX"
-
-static struct fixture *
-fixture_new(const char *extra)
-{
-	struct fixture	*fx = xcalloc(1, sizeof(*fx));
-
-	fx->dir = tu_tmpdir();
-	tu_link_messages(fx->dir);
-	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
-	    EN ":tok-en", "--account", FR ":tok-fr", (char *)NULL);
-	fx->db = xasprintf("%s/quitx.db", fx->dir);
-	fx->log = xasprintf("%s/quitx.log", fx->dir);
-	fx->port = tu_free_port();
-	free(tu_write(fx->dir, "en.token", 0600, "tok-en\n"));
-	free(tu_write(fx->dir, "fr.token", 0600, "tok-fr\n"));
-	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
-	    "store = \"quitx.db\";\nlisten = \"127.0.0.1:%d\";\n"
-	    "log_level = \"debug\";\nca_file = \"%s\";\n"
-	    "public_url = \"https://quitx.example.org\";\n%s\n"
-	    "campaign = { day = \"2027-01-20\"; };\n"
-	    "streams = { timeout = 10; poll_interval = 1; };\n"
-	    "accounts = (\n"
-	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" EN "\";"
-	    "   language = \"en\"; token_file = \"en.token\"; },\n"
-	    " { network = \"mastodon\"; server = \"%s\"; handle = \"" FR "\";"
-	    "   language = \"fr\"; token_file = \"fr.token\"; } );\n",
-	    fx->port, fx->peer->ca, extra != NULL ? extra : "",
-	    fx->peer->base, fx->peer->base);
-	fx_daemon_start(fx);
-	fx_wait_peer_stat(fx, "stream_connections", 2, 10);
-	return fx;
-}
+#define EN	FX_EN
+#define FR	FX_FR
 
 static int
 setup(void **state)
 {
-	*state = fixture_new(NULL);
+	*state = fx_start_mastodon(NULL);
 	return 0;
 }
 
 static int
 setup_two_replies(void **state)
 {
-	*state = fixture_new("replies_per_hour = 2;");
+	*state = fx_start_mastodon("replies_per_hour = 2;");
 	return 0;
 }
 
@@ -69,73 +37,11 @@ teardown(void **state)
 	return 0;
 }
 
-/* A mention as Mastodon renders it: the bot's h-card, then the text. */
-static char *
-say(struct fixture *fx, const char *bot, const char *from, const char *text)
-{
-	char	*html, *id;
-
-	html = xasprintf("<p><span class=\"h-card\" translate=\"no\"><a "
-	    "href=\"https://mastodon.test/@%s\" class=\"u-url mention\">@<span>"
-	    "%s</span></a></span> %s</p>", bot, bot, text);
-	id = fx_mention(fx, bot, from, html);
-	free(html);
-	return id;
-}
-
-/*
- * What a reader sees: the text without the WORD JOINERs quitx puts after
- * an '@' that must not become a mention (they are invisible).
- */
-static void
-as_read(json_t *status)
-{
-	const char	*t = json_string_value(json_object_get(status, "text"));
-	char		*out, *o;
-
-	if (t == NULL)
-		return;
-	out = o = xstrdup(t);
-	for (; *t != '\0'; t++) {
-		if (memcmp(t, "\xe2\x81\xa0", 3) == 0) {
-			t += 2;
-			continue;
-		}
-		*o++ = *t;
-	}
-	*o = '\0';
-	json_object_set_new(status, "text", json_string(out));
-	free(out);
-}
-
-/* The bots' statuses, oldest first, once there are n of them. */
-static json_t *
-statuses(struct fixture *fx, size_t n)
-{
-	json_t	*all = NULL, *one;
-	size_t	 k;
-	int	 i;
-
-	for (i = 0; i < 200; i++) {
-		json_decref(all);
-		all = fx_peer_call(fx, "GET", "/_peer/statuses", NULL);
-		if (json_array_size(all) >= n) {
-			json_array_foreach(all, k, one)
-				as_read(one);
-			return all;
-		}
-		usleep(50000);
-	}
-	fail_msg("%zu statuses, want %zu; log:\n%s", json_array_size(all), n,
-	    tu_slurp(fx->log));
-	return NULL;
-}
-
 /* Wait for n statuses, keeping none. */
 static void
 wait_statuses(struct fixture *fx, size_t n)
 {
-	json_decref(statuses(fx, n));
+	json_decref(fx_statuses(fx, n));
 }
 
 static const char *
@@ -152,8 +58,8 @@ test_register(void **state)
 	json_t		*st;
 	char		*id;
 
-	id = say(fx, EN, "marie@piaille.example", "register @marie_x please");
-	st = statuses(fx, 2);
+	id = fx_say(fx, EN, "marie@piaille.example", "register @marie_x please");
+	st = fx_statuses(fx, 2);
 	/* the confirmation replies to her post, unlisted, in English */
 	assert_non_null(strstr(field(st, 0, "text"),
 	    "@marie@piaille.example Noted: you are @marie_x on X."));
@@ -182,8 +88,8 @@ test_register(void **state)
 	free(id);
 
 	/* the same again: a reminder, no second link */
-	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
-	st = statuses(fx, 3);
+	free(fx_say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	st = fx_statuses(fx, 3);
 	assert_non_null(strstr(field(st, 2, "text"), "already registered"));
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 2,
 	    5);
@@ -198,16 +104,16 @@ test_french_and_status(void **state)
 	struct fixture	*fx = *state;
 	json_t		*st;
 
-	free(say(fx, FR, "paul@social.example",
+	free(fx_say(fx, FR, "paul@social.example",
 	    "bonjour, mon compte X est x.com/paul_x merci"));
-	st = statuses(fx, 2);
+	st = fx_statuses(fx, 2);
 	assert_non_null(strstr(field(st, 0, "text"),
 	    "vous êtes @paul_x sur X"));
 	assert_string_equal(field(st, 0, "language"), "fr");
 	json_decref(st);
 	/* status is private, and knows he does not follow the bot yet */
-	free(say(fx, FR, "paul@social.example", "statut ?"));
-	st = statuses(fx, 3);
+	free(fx_say(fx, FR, "paul@social.example", "statut ?"));
+	st = fx_statuses(fx, 3);
 	assert_string_equal(field(st, 2, "visibility"), "direct");
 	assert_non_null(strstr(field(st, 2, "text"), "pas encore prouvé"));
 	assert_non_null(strstr(field(st, 2, "text"), "Suivez @" FR));
@@ -215,8 +121,8 @@ test_french_and_status(void **state)
 	fx_peer_post(fx, "/_peer/follow", "{\"to\":\"" FR "\",\"from\":"
 	    "\"paul@social.example\"}");
 	fx_wait_db(fx, "SELECT count(*) FROM bot_follower", 1, 5);
-	free(say(fx, FR, "paul@social.example", "statut"));
-	st = statuses(fx, 4);
+	free(fx_say(fx, FR, "paul@social.example", "statut"));
+	st = fx_statuses(fx, 4);
 	assert_non_null(strstr(field(st, 3, "text"), "Vous suivez @" FR));
 	json_decref(st);
 }
@@ -228,11 +134,11 @@ test_contested(void **state)
 	json_t		*st;
 	size_t		 i, to_marie = 0, to_mallory = 0;
 
-	free(say(fx, EN, "marie@piaille.example", "register @lemonde"));
+	free(fx_say(fx, EN, "marie@piaille.example", "register @lemonde"));
 	wait_statuses(fx, 2);
-	free(say(fx, EN, "mallory@evil.example", "register @LeMonde"));
+	free(fx_say(fx, EN, "mallory@evil.example", "register @LeMonde"));
 	/* mallory: contested reply + link; marie: a private heads-up */
-	st = statuses(fx, 5);
+	st = fx_statuses(fx, 5);
 	for (i = 2; i < json_array_size(st); i++) {
 		if (strstr(field(st, i, "text"), "@mallory@evil.example "
 		    "Noted: @LeMonde. Another account says @LeMonde on X is "
@@ -261,18 +167,18 @@ test_forget_me(void **state)
 
 	fx_peer_post(fx, "/_peer/follow", "{\"to\":\"" EN "\",\"from\":"
 	    "\"marie@piaille.example\"}");
-	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	free(fx_say(fx, EN, "marie@piaille.example", "register @marie_x"));
 	wait_statuses(fx, 2);
 	/* a followers-only post is answered directly, never to our followers */
 	fx_peer_post(fx, "/_peer/mention", "{\"to\":\"" EN "\",\"from\":"
 	    "\"marie@piaille.example\",\"visibility\":\"private\","
 	    "\"content\":\"<p>@" EN " introduce me</p>\"}");
-	st = statuses(fx, 3);
+	st = fx_statuses(fx, 3);
 	assert_non_null(strstr(field(st, 2, "text"), "introduce you"));
 	assert_string_equal(field(st, 2, "visibility"), "direct");
 	json_decref(st);
-	free(say(fx, EN, "marie@piaille.example", "forget me"));
-	st = statuses(fx, 4);
+	free(fx_say(fx, EN, "marie@piaille.example", "forget me"));
+	st = fx_statuses(fx, 4);
 	assert_non_null(strstr(field(st, 3, "text"), "everything I knew about "
 	    "you is erased"));
 	json_decref(st);
@@ -308,11 +214,11 @@ test_bots_never_answered(void **state)
 	    " register @robot</p>\"}");
 	fx_peer_post(fx, "/_peer/mention", "{\"to\":\"" EN "\",\"from\":\""
 	    FR "\",\"bot\":true,\"content\":\"<p>@" EN " help</p>\"}");
-	free(say(fx, EN, "marie@piaille.example", "help"));
+	free(fx_say(fx, EN, "marie@piaille.example", "help"));
 	wait_statuses(fx, 1);
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'new'", 0, 5);
 	sleep(1);
-	st = statuses(fx, 1);
+	st = fx_statuses(fx, 1);
 	assert_int_equal(json_array_size(st), 1);
 	json_decref(st);
 	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM inbox WHERE"
@@ -328,22 +234,22 @@ test_help_once_and_reply_limit(void **state)
 	int		 i;
 
 	for (i = 0; i < 3; i++)
-		free(say(fx, EN, "chatty@social.example", "what is this?"));
+		free(fx_say(fx, EN, "chatty@social.example", "what is this?"));
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 3,
 	    5);
 	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
 	    " kind = 'help'"), 1);
 	/* replies_per_hour = 2: the third command is applied, not answered */
-	free(say(fx, EN, "chatty@social.example", "register @chatty"));
-	free(say(fx, EN, "chatty@social.example", "introduce me"));
+	free(fx_say(fx, EN, "chatty@social.example", "register @chatty"));
+	free(fx_say(fx, EN, "chatty@social.example", "introduce me"));
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 5,
 	    5);
 	assert_int_equal(fx_db_int(fx, "SELECT intro_optin FROM member"), 1);
 	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox"), 3);
 	fx_wait_log(fx, "not answered (reply limit)", 2);
 	/* forget me does not reset the limit: the counts outlive the names */
-	free(say(fx, EN, "chatty@social.example", "forget me"));
-	free(say(fx, EN, "chatty@social.example", "help"));
+	free(fx_say(fx, EN, "chatty@social.example", "forget me"));
+	free(fx_say(fx, EN, "chatty@social.example", "help"));
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 7,
 	    5);
 	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM member"), 0);
@@ -359,8 +265,8 @@ test_stop_cancels_private(void **state)
 	/* hold the bot's posts back so its link stays queued */
 	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
 	    "\"remaining\":0,\"reset_in\":30}");
-	free(say(fx, EN, "marie@piaille.example", "register @marie_x"));
-	free(say(fx, EN, "marie@piaille.example", "stop messages"));
+	free(fx_say(fx, EN, "marie@piaille.example", "register @marie_x"));
+	free(fx_say(fx, EN, "marie@piaille.example", "stop messages"));
 	fx_wait_db(fx, "SELECT count(*) FROM inbox WHERE state = 'done'", 2,
 	    5);
 	assert_int_equal(fx_db_int(fx, "SELECT messages_stopped FROM member"),

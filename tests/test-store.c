@@ -103,9 +103,12 @@ test_wal_journal(void **state)
 	free(path);
 }
 
-/* A sample of data valid at every version, to carry through migrations. */
+/*
+ * A sample of data valid at version v (latest: 0), to carry through
+ * migrations.  The member follows X account 12 (one edge).
+ */
 static void
-seed(const char *path)
+seed(const char *path, int v)
 {
 	raw_exec(path,
 	    "PRAGMA foreign_keys = ON;"
@@ -116,15 +119,27 @@ seed(const char *path)
 	    "INSERT INTO x_claim (member_id, handle, x_id, proof, claimed_at,"
 	    " proven_at) VALUES (1, 'alice', 9223372036854775807, 'archive',"
 	    " 1700000000, 1700000001);"
-	    "INSERT INTO x_upload (member_id, x_id, source, edges, created_at)"
-	    " VALUES (1, 9223372036854775807, 'archive', 1, 1700000001);"
-	    "INSERT INTO x_edge (follower, followee, upload_id)"
-	    " VALUES (9223372036854775807, 12, 1);"
 	    "INSERT INTO inbox (bot_account_id, event_id, kind, payload,"
 	    " received_at) VALUES (1, '34975861', 'mention', '{}', 1700000002);"
 	    "INSERT INTO outbox (bot_account_id, member_id, kind, priority,"
 	    " idem_key, body, not_before, created_at) VALUES (1, 1, 'reply', 0,"
 	    " 'k1', '{}', 0, 1700000003);");
+	if (v > 0 && v < 3)
+		raw_exec(path,
+		    "PRAGMA foreign_keys = ON;"
+		    "INSERT INTO x_upload (member_id, x_id, source, edges,"
+		    " created_at) VALUES (1, 9223372036854775807, 'archive', 1,"
+		    " 1700000001);"
+		    "INSERT INTO x_edge (follower, followee, upload_id)"
+		    " VALUES (9223372036854775807, 12, 1);");
+	else
+		raw_exec(path,
+		    "INSERT INTO x_upload (member_id, x_id, source, state,"
+		    " following, created_at, completed_at) VALUES (1,"
+		    " 9223372036854775807, 'archive', 'complete', 1, 1700000001,"
+		    " 1700000001);"
+		    "INSERT INTO x_edge (upload_id, direction, x_id)"
+		    " VALUES (1, 1, 12);");
 }
 
 /* From every earlier version, migrating keeps the data and the rules. */
@@ -141,7 +156,7 @@ test_migrate_from_every_version(void **state)
 		    0);
 		assert_int_equal(store_schema_version(st), v);
 		store_close(st);
-		seed(path);
+		seed(path, v);
 		if (store_open(path, &st, err, sizeof(err)) != 0)
 			fail_msg("from version %d: %s", v, err);
 		assert_int_equal(store_schema_version(st),
@@ -150,6 +165,11 @@ test_migrate_from_every_version(void **state)
 		assert_int_equal(raw_int(path, "SELECT x_id FROM x_claim"),
 		    9223372036854775807LL);
 		assert_int_equal(raw_int(path, "SELECT count(*) FROM x_edge"), 1);
+		/* the edge reads the same whatever the layout it came in */
+		assert_int_equal(raw_int(path, "SELECT e.x_id FROM x_edge e"
+		    " JOIN x_upload u ON u.id = e.upload_id WHERE e.direction = 1"
+		    " AND u.x_id = 9223372036854775807 AND u.member_id = 1"
+		    " AND u.state = 'complete' AND u.following = 1"), 12);
 		assert_int_equal(raw_int(path, "SELECT count(*) FROM"
 		    " pragma_foreign_key_check"), 0);
 		assert_int_equal(raw_int(path, "SELECT integrity_check = 'ok'"
@@ -202,7 +222,7 @@ test_constraints(void **state)
 
 	assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
 	store_close(st);
-	seed(path);
+	seed(path, 0);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	/* the same notification twice is one row */
@@ -298,8 +318,9 @@ test_sync_and_stats(void **state)
 	    " (1, 'bob', 1), (2, 'BOB', 1);"
 	    "INSERT INTO x_claim (member_id, handle, x_id, proof, claimed_at,"
 	    " proven_at) VALUES (3, 'carol', 7, 'import', 1, 1);"
-	    "INSERT INTO x_upload (member_id, x_id, source, edges, created_at)"
-	    " VALUES (3, 7, 'import', 1234567, 1);"
+	    "INSERT INTO x_upload (member_id, x_id, source, state, followers,"
+	    " following, created_at) VALUES (3, 7, 'import', 'complete',"
+	    " 1234000, 567, 1), (3, 7, 'import', 'loading', 5, 0, 2);"
 	    "INSERT INTO inbox (bot_account_id, event_id, kind, payload,"
 	    " received_at, state) VALUES (1, 'n1', 'mention', '{}', 1, 'done'),"
 	    " (1, 'n2', 'mention', '{}', 1, 'new');");

@@ -94,19 +94,12 @@ tu_quitx_bin(void)
 }
 
 int
-tu_quitx(char **out, char **err, ...)
+tu_run(char **out, char **err, const char *const argv[])
 {
-	char	*argv[32], *dir, *opath, *epath;
-	va_list	 ap;
+	char	*dir, *opath, *epath;
 	pid_t	 pid;
-	int	 argc = 0, status, fd;
+	int	 status, fd;
 
-	argv[argc++] = (char *)tu_quitx_bin();
-	va_start(ap, err);
-	while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
-	va_end(ap);
-	argv[argc] = NULL;
 	dir = tu_tmpdir();
 	opath = xasprintf("%s/out", dir);
 	epath = xasprintf("%s/err", dir);
@@ -115,7 +108,7 @@ tu_quitx(char **out, char **err, ...)
 		dup2(fd, 1);
 		fd = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 2);
-		execv(argv[0], argv);
+		execvp(argv[0], (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);
@@ -128,6 +121,22 @@ tu_quitx(char **out, char **err, ...)
 	free(epath);
 	free(dir);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+tu_quitx(char **out, char **err, ...)
+{
+	const char	*argv[32];
+	va_list		 ap;
+	int		 argc = 0;
+
+	argv[argc++] = tu_quitx_bin();
+	va_start(ap, err);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	return tu_run(out, err, argv);
 }
 
 void

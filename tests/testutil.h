@@ -28,6 +28,11 @@ char	*tu_slurp(const char *path);
  */
 int	 tu_quitx(char **out, char **err, ...);
 
+/*
+ * Run argv[0] (searched in PATH) with argv, capture stdout and stderr
+ * (NULL: not wanted), return its exit status (-1 if it did not exit).
+ */
+int	 tu_run(char **out, char **err, const char *const argv[]);
 /* The quitx binary under test. */
 const char *tu_quitx_bin(void);
 

@@ -34,6 +34,22 @@ enum archive_kind {
 	ARCHIVE_ANY,		/* expect: whatever the prefix says */
 };
 
+/* The files of an archive quitx reads, by name. */
+enum archive_file {
+	ARCHIVE_FILE_NONE,		/* anything else: not ours */
+	ARCHIVE_FILE_MANIFEST,		/* manifest.js */
+	ARCHIVE_FILE_ACCOUNT,		/* account.js */
+	ARCHIVE_FILE_FOLLOWER,		/* follower.js, follower-part<N>.js */
+	ARCHIVE_FILE_FOLLOWING,		/* following.js, following-part<N>.js */
+};
+
+/*
+ * Which file a name is, from its last '/'-separated component (so a path
+ * in a zip or a folder works as well as a bare name).  Exact names only:
+ * "follower.js.bak" or "Follower.js" are not ours.
+ */
+enum archive_file archive_file_kind(const char *name);
+
 struct archive_account {
 	int64_t	id;
 	char	username[ARCHIVE_USERNAME_MAX + 1];

@@ -23,6 +23,7 @@ int	cmd_run(int argc, char **argv);
 int	cmd_check_config(int argc, char **argv);
 int	cmd_stats(int argc, char **argv);
 int	cmd_explain(int argc, char **argv);
+int	cmd_import(int argc, char **argv);
 
 /* Print "quitx NAME: usage: ..." to stderr and return EXIT_USAGE. */
 int	cmd_usage(const char *name);

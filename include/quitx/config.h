@@ -63,6 +63,7 @@ struct config {
 	struct templates	*templates;	/* loaded from it (file configs only) */
 	char			*public_url;	/* https base of upload links, or NULL */
 	int			 upload_link_days;
+	int			 upload_max_mb;	/* one upload's body, at most */
 	int			 replies_per_hour;	/* per member, at most */
 	char			*store_path;
 	char			*ca_file;	/* extra CAs, besides the system's */
@@ -108,5 +109,10 @@ const char	*config_lang_name(enum lang lang);
 
 /* The default path used when -c is not given. */
 const char	*config_default_path(void);
+
+/* A Mastodon username (the part before '@'): letters, digits, '_'. */
+int	config_mastodon_username_valid(const char *s);
+/* A DNS name of two labels or more: a Bluesky handle, a server's host. */
+int	config_dns_name_valid(const char *s);
 
 #endif

@@ -14,6 +14,7 @@
 struct config;
 struct mastodon;
 struct store;
+struct upload_worker;
 
 /* What the HTTP endpoint and metrics read about the running daemon. */
 struct daemon_state {
@@ -24,6 +25,8 @@ struct daemon_state {
 	unsigned long		 reload_failures;
 	struct mastodon		**mastodon;	/* the connected accounts */
 	size_t			 nmastodon;
+	struct upload_worker	*uploads;	/* ingests uploaded archives */
+	char			*upload_dir;	/* spooled uploads, beside the store */
 };
 
 /* Run until SIGTERM/SIGINT.  Returns a process exit code (0, 1 or 2). */

@@ -1,6 +1,7 @@
 /*
  * httpd: the daemon's local HTTP endpoint (behind the team's reverse
- * proxy): GET /healthz and GET /metrics.  The upload page joins it later.
+ * proxy): GET /healthz, GET /metrics, and the members' upload pages
+ * under /u/ (upload.c).
  */
 #ifndef QUITX_HTTPD_H
 #define QUITX_HTTPD_H
@@ -12,5 +13,13 @@ extern const struct lws_protocols httpd_protocol;
 
 /* Size of the per-connection state the protocol needs. */
 size_t	httpd_pss_size(void);
+
+struct upload_job;
+
+/*
+ * The upload worker's done callback (upload-worker.h): answers the
+ * member still waiting, if they are.
+ */
+void	upload_job_done(struct upload_job *job, void *arg);
 
 #endif

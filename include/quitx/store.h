@@ -229,6 +229,12 @@ int	store_member_get(struct store *st, enum network network,
 void	member_clear(struct member *m);
 
 /*
+ * A member as the team names them: "user@host" (or "@user@host") on
+ * Mastodon, a DID or a Bluesky handle.  1 and *m, 0, or -1.
+ */
+int	store_member_find(struct store *st, const char *who, struct member *m);
+
+/*
  * Make account a member (registering is the consent to be suggested,
  * recorded with its time) or update its language and bot.  *created
  * says which.  Returns 0 and *id, or -1.
@@ -240,6 +246,19 @@ int	store_member_upsert(struct store *st, enum network network,
 /* Set the member's X handle claim (unproven).  0 or -1. */
 int	store_claim_set(struct store *st, int64_t member_id, const char *handle,
 	    int64_t now);
+
+/* Set the member's claim, proven (x_id known), whatever it was.  0, -1. */
+int	store_claim_prove(struct store *st, int64_t member_id,
+	    const char *handle, int64_t x_id, enum claim_proof proof,
+	    int64_t now);
+
+/*
+ * A member from the team's records (quitx import population): made if
+ * new, registered now; an existing one keeps its language, bot and
+ * consents.  handle: the Bluesky handle, or NULL.  0 and *id, or -1.
+ */
+int	store_member_import(struct store *st, enum network network,
+	    const char *account, const char *handle, int64_t now, int64_t *id);
 
 /*
  * The other members claiming handle (any case), for telling them about a
@@ -306,6 +325,69 @@ int	store_bot_follower_has(struct store *st, int64_t bot_account_id,
 int	store_upload_token_add(struct store *st, int64_t member_id,
 	    const unsigned char *hash, size_t hashlen, int64_t now,
 	    int64_t expires_at);
+
+/*
+ * The member an upload link's token hash belongs to, at time now: 1 and
+ * *member_id, *lang and *claim (their X handle claim or NULL; free it);
+ * 0 if no link has that hash; 2 if it expired; -1.
+ */
+int	store_upload_token_find(struct store *st, const unsigned char *hash,
+	    size_t hashlen, int64_t now, int64_t *member_id, enum lang *lang,
+	    char **claim);
+
+/* --- X archives: uploads and their follow edges (ingest.c) --- */
+
+enum upload_source { UPLOAD_ARCHIVE, UPLOAD_IMPORT };
+/* EDGE_FOLLOWER: x_id follows the uploader; EDGE_FOLLOWING: the reverse */
+enum edge_direction { EDGE_FOLLOWER = 0, EDGE_FOLLOWING = 1 };
+
+/* A new upload, 'loading' (invisible to readers): 0 and *upload_id, -1. */
+int	store_upload_begin(struct store *st, int64_t member_id,
+	    enum upload_source source, int64_t now, int64_t *upload_id);
+
+/*
+ * Adds an upload's edges.  Each call is one transaction; ids sorted
+ * ascending make it several times faster (the b-tree fills in order).
+ */
+struct store_edge_writer;
+struct store_edge_writer *store_edge_writer_new(struct store *st,
+	    int64_t upload_id);
+/* How many of the n ids were new for this upload and direction, or -1. */
+int64_t	store_edge_writer_add(struct store_edge_writer *w,
+	    enum edge_direction dir, const int64_t *ids, size_t n);
+void	store_edge_writer_free(struct store_edge_writer *w);
+
+/* How the archive's account.js met the member's X handle claim. */
+enum upload_claim {
+	UPLOAD_CLAIM_PROVEN,	/* the claim (made now if none) is proven */
+	UPLOAD_CLAIM_MISMATCH,	/* the claim names another handle: kept */
+};
+
+struct upload_outcome {
+	enum upload_claim claim;
+	char		*claimed;	/* the member's claim before, or NULL */
+	int64_t		 replaced;	/* earlier uploads this one replaces */
+};
+
+/*
+ * In one transaction: the upload becomes complete with whose archive it
+ * is (x_id, x_handle) and its counts, the member's earlier uploads become
+ * replaced, and the claim is settled: an archive proves a claim of the
+ * same handle (or makes one); an import, trusted, sets it.  0 or -1.
+ */
+int	store_upload_complete(struct store *st, int64_t upload_id,
+	    int64_t x_id, const char *x_handle, int64_t followers,
+	    int64_t following, int64_t now, struct upload_outcome *out);
+void	upload_outcome_clear(struct upload_outcome *o);
+
+/*
+ * Delete uploads nobody reads any more (replaced, the given one if
+ * discard > 0, and those left loading since before stale_before by a
+ * crash), at most max_edges edges a transaction so other writers are
+ * never held up long.  1 if more remain, 0 when done, -1.
+ */
+int	store_upload_cleanup(struct store *st, int64_t discard,
+	    int64_t stale_before, size_t max_edges);
 
 const char	*store_inbox_state_name(enum inbox_state s);
 const char	*store_outbox_state_name(enum outbox_state s);
