@@ -208,9 +208,9 @@ check-src:
 	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
 	  exit 1; fi
 
-demo: deps $(B)/quitx $(PEER_BIN)
+demo: deps $(B)/quitx $(PEER_BIN) $(TOOL_BIN)
 	@sh tests/demo.sh $(abspath $(B)/quitx) $(abspath $(B)/tests/peers) \
-	  $(abspath conf/messages)
+	  $(abspath conf/messages) $(abspath $(B)/tests/tools)
 
 $(B)/bench/%.o: tests/bench/%.c | pkgconfig-ok
 	@mkdir -p $(@D)

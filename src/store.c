@@ -150,13 +150,23 @@ store_schema_version(struct store *st)
 /*
  * The store holds personal data: create it readable by its owner only.
  * SQLite gives the -wal and -shm files the same mode as the database.
+ *
+ * Only ever open it here to create it (O_EXCL): closing any descriptor
+ * of a file drops every POSIX lock the process holds on it, so opening
+ * and closing an existing store while another connection of this
+ * process uses it (the upload worker's, opened while the daemon runs)
+ * would silently release that connection's locks, and another process
+ * could then checkpoint and reset the WAL under it.
  */
 static int
 create_private(const char *path, char *err, size_t errsize)
 {
 	int	fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno == EEXIST)
+		return 0;
 	if (fd == -1) {
 		snprintf(err, errsize, "store %s: %s", path, strerror(errno));
 		return -1;

@@ -4,21 +4,24 @@
 #   make demo   (or: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers
 #                /abs/conf/messages)
 #
-# Starts the local Mastodon peer (tests/peers/mastodon-peer: HTTPS and WSS
+# Makes a synthetic population with X archives (the project's generator),
+# starts the local Mastodon peer (tests/peers/mastodon-peer: HTTPS and WSS
 # on loopback with a certificate made here), writes a config with two
 # Mastodon bot accounts on it and two Bluesky accounts (dummy secrets, not
 # contacted yet), validates it and runs the daemon.  Members mention the
 # bots, one follows, the stream drops while a mention arrives; the demo
-# shows each reaching the inbox once.  Then /healthz, /metrics, a SIGHUP
+# shows each reaching the inbox once.  Jeanne uploads her X archive
+# through her link; the team imports its records.  Then /healthz, /metrics, a SIGHUP
 # reload, `quitx stats`, and SIGTERM.  Nothing leaves 127.0.0.1.
 set -eu
 
 QUITX=${1:-}
 PEERS=${2:-}
 MESSAGES=${3:-}
+TOOLS=${4:-}
 if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ] ||
-    [ ! -f "$MESSAGES/en.conf" ]; then
-	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers /abs/conf/messages" >&2
+    [ ! -f "$MESSAGES/en.conf" ] || [ ! -x "$TOOLS/gen-archive" ]; then
+	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers /abs/conf/messages /abs/build/tests/tools" >&2
 	exit 2
 fi
 for tool in curl openssl; do
@@ -118,6 +121,15 @@ wait_log() {
 	done
 }
 
+step "synthetic X archives and people: $TOOLS/gen-archive"
+"$TOOLS/gen-archive" --users 200 --archives 10 --zip --seed 20 --out "$DIR/pop" \
+	|| fail "gen-archive failed"
+# jeanne is one of the people who kept their X archive and are not on
+# Mastodon yet (as far as the campaign's records go)
+JEANNE_X=$(awk -F'\t' 'NR <= 10 && $3 == "" { print $2; exit }' "$DIR/pop/population.tsv")
+[ -n "$JEANNE_X" ] || fail "no archive holder off Mastodon in the population"
+echo "jeanne's X handle: @$JEANNE_X"
+
 step "config in $DIR (Bluesky secrets are dummies: no connector yet)"
 # Relative paths resolve against the directory of the config file.
 cat > "$DIR/quitx.conf" <<EOF
@@ -174,10 +186,11 @@ step "members talk to the bots (English, French); a bot account is ignored"
 peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p><span class=\"h-card\"><a href=\"https://mastodon.test/@HelloQuitX\" class=\"u-url mention\">@<span>HelloQuitX</span></a></span> hi! register @marie_x please</p>"}'
 peer /_peer/mention '{"to":"HelloQuitteX","from":"paul@social.example","content":"<p>@HelloQuitteX bonjour, mon compte X c&#39;est x.com/paul_x</p>","language":"fr"}'
 peer /_peer/mention '{"to":"HelloQuitX","from":"robot@bots.example","content":"<p>@HelloQuitX register @robot</p>","bot":true}'
+peer /_peer/mention "{\"to\":\"HelloQuitX\",\"from\":\"jeanne@piaille.example\",\"content\":\"<p>@HelloQuitX register @$JEANNE_X</p>\"}"
 peer /_peer/follow '{"to":"HelloQuitX","from":"marie@piaille.example"}'
 wait_log ' follows @HelloQuitX' 1
 peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p>@HelloQuitX status?</p>"}'
-wait_log ' -> ' 3
+wait_log ' -> ' 4
 grep -E ' from @| follows @| -> ' "$DIR/quitx.log"
 
 step "the stream drops; a mention arrives meanwhile; nothing is lost"
@@ -215,6 +228,27 @@ grep -q 'vous \(ê\|\\u00ea\)tes @paul_x sur X' "$DIR/statuses.read" || fail "pa
 grep -q 'everything I knew about you is erased' "$DIR/statuses.read" || fail "lea was not told she is forgotten"
 grep -q '@robot' "$DIR/statuses.read" && fail "the bot account was answered"
 
+step "jeanne opens her upload link and sends her X archive (the zip, as X gave it)"
+TOKEN=$(sed -e 's/},{/}\n{/g' "$DIR/statuses.read" | grep 'jeanne@piaille' | \
+	grep -o '/u/[A-Za-z0-9_-]*' | head -n 1)
+[ -n "$TOKEN" ] || fail "jeanne got no upload link"
+curl -fsS --max-time 5 "$BASE$TOKEN" > "$DIR/page.html" || fail "GET her upload page"
+echo "GET $BASE/u/<her link> -> $(sed -n 's/.*<title>\(.*\)<\/title>.*/\1/p' "$DIR/page.html")"
+curl -sS --max-time 60 -F "file=@$DIR/pop/archives/$JEANNE_X.zip" "$BASE$TOKEN" \
+	> "$DIR/upload.html" || fail "POST her archive"
+sed -n 's/^<p>\(.*\)<\/p>$/  \1/p' "$DIR/upload.html"
+grep -q "Your X archive is in: @$JEANNE_X" "$DIR/upload.html" || fail "her archive was not taken"
+grep -E 'upload for member' "$DIR/quitx.log"
+echo "a link nobody has: $(curl -s -o /dev/null -w '%{http_code}' "$BASE/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")"
+
+step "the team loads the people and archives it collected elsewhere (quitx import)"
+"$QUITX" import population -c "$DIR/quitx.conf" "$DIR/pop/population.tsv" \
+	|| fail "import population failed"
+set -- $(awk -F'\t' 'NR <= 10 && $3 != "" { print $2, $3; exit }' "$DIR/pop/population.tsv")
+[ $# -eq 2 ] || fail "no archive holder on Mastodon in the population"
+"$QUITX" import archive -c "$DIR/quitx.conf" --member "$2" "$DIR/pop/archives/$1" \
+	|| fail "import archive failed"
+
 step "GET $BASE/metrics (samples, without the # HELP/# TYPE lines)"
 curl -fsS --max-time 2 "$BASE/metrics" > "$DIR/metrics" || fail "GET /metrics failed"
 grep -v '^#' "$DIR/metrics" || fail "/metrics has no samples"
@@ -233,12 +267,11 @@ grep -E 'reloading|configuration reloaded' "$DIR/quitx.log"
 curl -fsS --max-time 2 "$BASE/metrics" | grep '^quitx_config_reloads_total' \
 	|| fail "GET /metrics failed after the reload"
 
-step "quitx stats -c $DIR/quitx.conf (2 members: marie and paul; lea is gone)"
+step "quitx stats -c $DIR/quitx.conf (marie, paul, jeanne and the imported; lea is gone)"
 "$QUITX" stats -c "$DIR/quitx.conf" > "$DIR/stats" || fail "quitx stats failed"
 cat "$DIR/stats"
 "$QUITX" stats --json -c "$DIR/quitx.conf" | tr -d ' \n' | \
-	grep -o '"members":{[^}]*}' | grep -q '"mastodon":2' \
-	|| fail "not 2 members in the store"
+	grep -q '"uploads":2[,}]' || fail "not 2 uploads (jeanne's and the import) in the store"
 
 step "SIGTERM: drain and stop"
 kill -TERM "$PID"
@@ -263,7 +296,6 @@ cat <<'EOF'
 
 Not in this demo yet (the daemon does not do it yet):
   - no Bluesky connection: the Bluesky accounts above are never contacted;
-  - upload links are made and sent, but the upload page behind them is not
-    served yet; no archive ingest or matching;
+  - no matching yet: archives are in, suggestions are not computed;
   - no countdown posts and no campaign day (introductions, private messages).
 EOF

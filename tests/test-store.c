@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "quitx/config.h"
 #include "quitx/store.h"
@@ -461,6 +463,51 @@ test_outbox_lifecycle(void **state)
 	free(path);
 }
 
+/* POSIX locks this process holds on the file at path (/proc/locks). */
+static int
+locks_held(const char *path)
+{
+	struct stat	 sb;
+	FILE		*f;
+	char		 line[256], want[64];
+	int		 n = 0;
+
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(want, sizeof(want), " %d %02x:%02x:%llu ", (int)getpid(),
+	    major(sb.st_dev), minor(sb.st_dev), (unsigned long long)sb.st_ino);
+	assert_non_null(f = fopen("/proc/locks", "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, want) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A second connection in the same process (the daemon's upload worker)
+ * must not drop the first one's locks: closing any descriptor of a file
+ * releases all the process's POSIX locks on it, and another process
+ * could then reset the WAL under the daemon.
+ */
+static void
+test_second_connection_keeps_locks(void **state)
+{
+	char		*path = xasprintf("%s/locks.db", (char *)*state);
+	char		 err[256];
+	struct store	*a, *b;
+
+	assert_int_equal(store_open(path, &a, err, sizeof(err)), 0);
+	assert_int_equal(store_ping(a), 0);
+	assert_true(locks_held(path) > 0);
+	assert_int_equal(store_open(path, &b, err, sizeof(err)), 0);
+	assert_int_equal(store_ping(b), 0);
+	assert_true(locks_held(path) > 0);
+	store_close(b);
+	assert_int_equal(store_ping(a), 0);
+	store_close(a);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -475,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_constraints),
 		cmocka_unit_test(test_outbox_index_used),
 		cmocka_unit_test(test_sync_and_stats),
+		cmocka_unit_test(test_second_connection_keeps_locks),
 	};
 
 	log_init(LOG_LVL_WARN);

@@ -218,6 +218,27 @@ test_multipart(void **state)
 	assert_int_equal(fx_db_int(u->fx, "SELECT count(*) FROM x_edge"),
 	    followers + following);
 	assert_spool_empty(u->fx);
+	free(body);
+
+	/*
+	 * The team imports meanwhile, from another process: the daemon's
+	 * connections (the worker's opened for this upload) still read the
+	 * store.  A stray open and close of the store file by the worker
+	 * once dropped the process's locks, and the import's checkpoint
+	 * then left the daemon with "database disk image is malformed".
+	 */
+	free(tu_write(u->fx->dir, "team.tsv", 0644,
+	    "1\tann_x\tann@m.example\t\n"));
+	assert_int_equal(tu_quitx(NULL, NULL, "import", "population", "-c",
+	    u->fx->conf, xasprintf("%s/team.tsv", u->fx->dir), NULL), 0);
+	free(tu_write(u->fx->dir, "team.tsv", 0644,
+	    "2\tbob_x\tbob@m.example\t\n"));
+	assert_int_equal(tu_quitx(NULL, NULL, "import", "population", "-c",
+	    u->fx->conf, xasprintf("%s/team.tsv", u->fx->dir), NULL), 0);
+	body = curl(xasprintf("http://127.0.0.1:%d/metrics", u->fx->port),
+	    &code, (const char *[]){ NULL });
+	assert_int_equal(code, 200);
+	assert_non_null(strstr(body, "quitx_uploads 1"));
 	free(want);
 	free(body);
 	free(f1);

@@ -1086,8 +1086,11 @@ write_archives(const struct opts *o, const struct graph *g)
 }
 
 /*
- * One huge follower file, for the benchmarks: sequential ids with, every
- * 97th entry, an odd one above 2^53.  About 130 bytes an entry.
+ * One huge follower file, for the benchmarks.  X lists followers by when
+ * they followed, so their ids come in no order: a quarter are old
+ * accounts (ids under 2^33), the rest snowflake ids above 2^60.  Both
+ * are k times an odd constant modulo a power of two, a bijection, so the
+ * ids are scattered yet never repeat.  About 130 bytes an entry.
  */
 static void
 write_big(const struct opts *o)
@@ -1120,11 +1123,12 @@ write_big(const struct opts *o)
 	w_open(&w, path, BIG_BUF);
 	ytd_open(&w, "follower");
 	for (k = 0; k < o->big; k++) {
-		if (k % 97 == 96)
-			id = (1ULL << 53) + 1 + 2 * k;
+		if (k % 4 == 0)
+			id = ((k + 1) * 0x9e3779b97f4a7c15ULL) & ((1ULL << 33) - 1);
 		else
-			id = 10000000 + 13 * k;
-		ytd_edge(&w, &f, id, k == 0);
+			id = ((k * 0x9e3779b97f4a7c15ULL) & ((1ULL << 60) - 1)) |
+			    1ULL << 60;
+		ytd_edge(&w, &f, id == 0 ? 1 : id, k == 0);
 	}
 	ytd_close(&w);
 	w_close(&w);
