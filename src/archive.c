@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quitx/quote.h"
 #include "quitx/xmalloc.h"
 
 #define ARCHIVE_PREFIX		"window.YTD."
@@ -78,32 +79,11 @@ static int	archive_fail(struct archive_parser *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	archive_struct(struct archive_parser *, unsigned char);
 
-/*
- * Input as it may appear in a message: at most 40 bytes, printable ASCII
- * kept, quotes and backslashes escaped, anything else as \xHH.
- */
+/* Input as it may appear in a message (quote.h). */
 static const char *
 archive_quote(char *dst, size_t dstsize, const void *src, size_t len)
 {
-	const unsigned char	*s = src;
-	size_t			 i, o = 0;
-
-	for (i = 0; i < len && i < ARCHIVE_QUOTE_MAX && o + 5 < dstsize; i++) {
-		if (s[i] == '"' || s[i] == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)s[i];
-		} else if (s[i] >= 0x20 && s[i] < 0x7f)
-			dst[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(dst + o, dstsize - o, "\\x%02x",
-			    s[i]);
-	}
-	if (i < len && o + 4 < dstsize) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-	return dst;
+	return quote_ascii(dst, dstsize, src, len, ARCHIVE_QUOTE_MAX);
 }
 
 static int

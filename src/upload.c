@@ -2,8 +2,8 @@
  * upload: the member's upload page and what it receives.
  *
  *   GET  /u/<token>     the page, in the member's language
- *   GET  /u/upload.js   its script (relative to the page: proxies may
- *                       serve quitx under a prefix)
+ *   GET  /u/upload.js   its script and its style sheet (relative to the
+ *   GET  /u/upload.css  page: proxies may serve quitx under a prefix)
  *   POST /u/<token>     multipart/form-data of archive files (the page,
  *                       its no-JavaScript form, curl -F), or a zip as the
  *                       body (curl --data-binary, Content-Type:
@@ -425,6 +425,10 @@ upload_request(struct lws *wsi, struct httpd_pss *pss, const char *uri,
 		return httpd_respond(wsi, pss, HTTP_STATUS_OK,
 		    "text/javascript; charset=utf-8", xstrdup(www_upload_js),
 		    (size_t)www_upload_js_len);
+	if (!post && strcmp(token, "upload.css") == 0)
+		return httpd_respond(wsi, pss, HTTP_STATUS_OK,
+		    "text/css; charset=utf-8", xstrdup(www_upload_css),
+		    (size_t)www_upload_css_len);
 	json = header_has(wsi, WSI_TOKEN_HTTP_ACCEPT, "application/json");
 	rc = token_member(ds, token, &member_id, &lang, &claim);
 	if (rc != 1 && post)

@@ -19,5 +19,6 @@ sym##_len:					\
 ASSET(www_upload_en_html, "src/www/upload.en.html")
 ASSET(www_upload_fr_html, "src/www/upload.fr.html")
 ASSET(www_upload_js, "src/www/upload.js")
+ASSET(www_upload_css, "src/www/upload.css")
 
 	.section .note.GNU-stack,"",%progbits

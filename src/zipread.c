@@ -31,6 +31,7 @@
 #include <zip.h>
 
 #include "quitx/archive.h"
+#include "quitx/quote.h"
 #include "quitx/xmalloc.h"
 
 /* bytes of a name quoted in a message, before escaping */
@@ -85,29 +86,17 @@ zipread_limits_default(struct zipread_limits *l)
 static const char *
 zr_quote(char *dst, size_t dstsize, const char *name)
 {
-	const unsigned char	*s = (const unsigned char *)name;
-	size_t			 i, o = 0;
+	size_t	o;
 
 	if (dstsize < ZIPREAD_QUOTE_SIZE) {
 		if (dstsize > 0)
 			dst[0] = '\0';
 		return dst;
 	}
-	dst[o++] = '"';
-	for (i = 0; s[i] != '\0' && i < ZIPREAD_QUOTE_MAX; i++) {
-		if (s[i] == '"' || s[i] == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)s[i];
-		} else if (s[i] >= 0x20 && s[i] < 0x7f)
-			dst[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(dst + o, dstsize - o, "\\x%02x",
-			    s[i]);
-	}
-	if (s[i] != '\0') {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
+	dst[0] = '"';
+	quote_ascii(dst + 1, dstsize - 2, name, strlen(name),
+	    ZIPREAD_QUOTE_MAX);
+	o = strlen(dst);
 	dst[o++] = '"';
 	dst[o] = '\0';
 	return dst;

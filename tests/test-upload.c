@@ -185,6 +185,12 @@ test_page(void **state)
 	assert_int_equal(code, 200);
 	assert_non_null(strstr(js, "DecompressionStream"));
 	free(js);
+	js = curl(xasprintf("http://127.0.0.1:%d/u/upload.css", u->fx->port),
+	    &code, (const char *[]){ NULL });
+	assert_int_equal(code, 200);
+	assert_non_null(strstr(js, "progress"));
+	assert_non_null(strstr(body, "href=\"upload.css\""));
+	free(js);
 	free(body);
 }
 

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 extern const char	www_upload_en_html[], www_upload_fr_html[];
-extern const char	www_upload_js[];
+extern const char	www_upload_js[], www_upload_css[];
 extern const uint64_t	www_upload_en_html_len, www_upload_fr_html_len;
-extern const uint64_t	www_upload_js_len;
+extern const uint64_t	www_upload_js_len, www_upload_css_len;
 
 #endif
