@@ -142,6 +142,8 @@ write_body(struct lws *wsi, struct httpd_pss *pss)
 		return 0;
 	}
 	pss_clear(pss);
+	/* an upload's state ends with its answer: lws reuses pss after */
+	upload_closed(pss);
 	if (pss->close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;

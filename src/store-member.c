@@ -473,9 +473,10 @@ store_upload_token_find(struct store *st, const unsigned char *hash,
 	if ((rc = store_step(st, q, "upload link")) == 1) {
 		*member_id = sqlite3_column_int64(q, 0);
 		*lang = store_column_lang(q, 1);
-		*claim = store_column_dup(q, 2);
 		if (sqlite3_column_int(q, 3))
-			rc = 2;
+			rc = 2;		/* expired: tell nothing of whose it was */
+		else
+			*claim = store_column_dup(q, 2);
 	}
 	sqlite3_finalize(q);
 	return rc;

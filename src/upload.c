@@ -484,8 +484,11 @@ upload_body_done(struct lws *wsi, struct httpd_pss *pss)
 
 	if (up->refused || up->job != NULL)
 		return 0;
-	if (up->spa != NULL)
+	if (up->spa != NULL) {
 		lws_spa_finalize(up->spa);
+		lws_spa_destroy(up->spa);
+		up->spa = NULL;
+	}
 	spool_close(up);
 	if (up->nfiles == 0)
 		return refuse(wsi, pss, HTTP_STATUS_BAD_REQUEST, UM_NO_FILE);

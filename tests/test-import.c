@@ -168,7 +168,7 @@ static void
 test_archive(void **state)
 {
 	struct ifx	*f = *state;
-	char		*tsv, *dir, *zip, *out, *err, *bad;
+	char		*tsv, *dir, *zip, *out, *err, *bad, *acct;
 
 	tsv = tu_write(f->dir, "one.tsv", 0644,
 	    "1\tuser0000001\tjeanne@m.example\t\n");
@@ -198,9 +198,10 @@ test_archive(void **state)
 	/* a damaged file: refused whole, the folder's upload stays */
 	bad = tu_write(f->dir, "follower.js", 0644, "window.YTD.follower.part0"
 	    " = [ { \"follower\" : { \"accountId\" : \"1");
+	acct = xasprintf("%s/data/account.js", dir);
 	assert_int_equal(tu_quitx(&out, &err, "import", "archive", "-c",
-	    f->conf, "--member", "jeanne@m.example", bad,
-	    xasprintf("%s/data/account.js", dir), NULL), 2);
+	    f->conf, "--member", "jeanne@m.example", bad, acct, NULL), 2);
+	free(acct);
 	assert_non_null(strstr(err, "nothing imported: follower.js: byte"));
 	assert_int_equal(db_int(f, "SELECT count(*) FROM x_upload"), 1);
 	free(out);

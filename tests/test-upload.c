@@ -167,7 +167,7 @@ static void
 test_page(void **state)
 {
 	struct upfx	*u = *state;
-	char		*body, *js;
+	char		*body, *js, *url;
 	int		 code;
 
 	body = curl(u->url, &code, (const char *[]){ NULL });
@@ -180,13 +180,15 @@ test_page(void **state)
 	assert_non_null(strstr(body, "multipart/form-data"));
 	assert_non_null(strstr(body, "name=\"file\""));
 	assert_non_null(strstr(body, "src=\"upload.js\""));
-	js = curl(xasprintf("http://127.0.0.1:%d/u/upload.js", u->fx->port),
-	    &code, (const char *[]){ NULL });
+	url = xasprintf("http://127.0.0.1:%d/u/upload.js", u->fx->port);
+	js = curl(url, &code, (const char *[]){ NULL });
+	free(url);
 	assert_int_equal(code, 200);
 	assert_non_null(strstr(js, "DecompressionStream"));
 	free(js);
-	js = curl(xasprintf("http://127.0.0.1:%d/u/upload.css", u->fx->port),
-	    &code, (const char *[]){ NULL });
+	url = xasprintf("http://127.0.0.1:%d/u/upload.css", u->fx->port);
+	js = curl(url, &code, (const char *[]){ NULL });
+	free(url);
 	assert_int_equal(code, 200);
 	assert_non_null(strstr(js, "progress"));
 	assert_non_null(strstr(body, "href=\"upload.css\""));
@@ -199,7 +201,7 @@ static void
 test_multipart(void **state)
 {
 	struct upfx	*u = *state;
-	char		*body, *f1, *f2, *f3, *f4, *want;
+	char		*body, *f1, *f2, *f3, *f4, *want, *tsv, *url;
 	long long	 followers = entries(u, "user0000001", "follower.js");
 	long long	 following = entries(u, "user0000001", "following.js");
 	int		 code;
@@ -233,16 +235,18 @@ test_multipart(void **state)
 	 * once dropped the process's locks, and the import's checkpoint
 	 * then left the daemon with "database disk image is malformed".
 	 */
-	free(tu_write(u->fx->dir, "team.tsv", 0644,
-	    "1\tann_x\tann@m.example\t\n"));
+	tsv = tu_write(u->fx->dir, "team.tsv", 0644,
+	    "1\tann_x\tann@m.example\t\n");
 	assert_int_equal(tu_quitx(NULL, NULL, "import", "population", "-c",
-	    u->fx->conf, xasprintf("%s/team.tsv", u->fx->dir), NULL), 0);
+	    u->fx->conf, tsv, NULL), 0);
 	free(tu_write(u->fx->dir, "team.tsv", 0644,
 	    "2\tbob_x\tbob@m.example\t\n"));
 	assert_int_equal(tu_quitx(NULL, NULL, "import", "population", "-c",
-	    u->fx->conf, xasprintf("%s/team.tsv", u->fx->dir), NULL), 0);
-	body = curl(xasprintf("http://127.0.0.1:%d/metrics", u->fx->port),
-	    &code, (const char *[]){ NULL });
+	    u->fx->conf, tsv, NULL), 0);
+	url = xasprintf("http://127.0.0.1:%d/metrics", u->fx->port);
+	body = curl(url, &code, (const char *[]){ NULL });
+	free(url);
+	free(tsv);
 	assert_int_equal(code, 200);
 	assert_non_null(strstr(body, "quitx_uploads 1"));
 	free(want);
