@@ -444,8 +444,7 @@ daemon_run(const char *config_path)
 	connectors_drain(&d);
 out:
 	/* an archive being read is finished first: it is a member's wait */
-	upload_worker_free(d.state.uploads);
-	d.state.uploads = NULL;
+	upload_worker_stop(d.state.uploads);
 	handler_free(d.handler);
 	connectors_free(&d);
 	http_destroy(d.http);
@@ -453,6 +452,8 @@ out:
 		lws_sul_cancel(&d.watchdog);
 		lws_context_destroy(d.lws);
 	}
+	/* after the connections that wait for its jobs are gone */
+	upload_worker_free(d.state.uploads);
 	if (d.sigfd != -1 && !d.sigfd_owned_by_lws)
 		close(d.sigfd);
 	store_close(d.state.store);

@@ -174,6 +174,8 @@ httpd_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (pss == NULL || pss->body == NULL)
 			break;
 		return write_body(wsi, pss);
+	/* lws frees pss after this, whether the connection stays or not */
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (pss != NULL) {
 			upload_closed(pss);

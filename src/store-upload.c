@@ -268,12 +268,19 @@ store_upload_complete(struct store *st, int64_t upload_id, int64_t x_id,
 	if (store_run(st, q, "upload") == -1)
 		goto fail;
 	if (member_id > 0) {
+		/*
+		 * It replaces what the member sent for the same X account:
+		 * the archive of another one (a mismatch) must not wipe the
+		 * graph that proved their claim.
+		 */
 		q = store_prepare(st, "UPDATE x_upload SET state = 'replaced'"
-		    " WHERE member_id = ?1 AND id != ?2 AND state = 'complete'");
+		    " WHERE member_id = ?1 AND id != ?2 AND x_id = ?3"
+		    " AND state = 'complete'");
 		if (q == NULL)
 			goto fail;
 		sqlite3_bind_int64(q, 1, member_id);
 		sqlite3_bind_int64(q, 2, upload_id);
+		sqlite3_bind_int64(q, 3, x_id);
 		if (store_run(st, q, "upload") == -1)
 			goto fail;
 		out->replaced = sqlite3_changes(st->db);
@@ -318,6 +325,20 @@ store_upload_cleanup(struct store *st, int64_t discard, int64_t stale_before,
 	if ((rc = store_step(st, q, "upload cleanup")) == 1)
 		upload_id = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
+	/*
+	 * The upload itself may be gone already (its member forgotten while
+	 * it loaded): its edges have no row to hang off, find them directly.
+	 */
+	if (rc == 0 && discard > 0) {
+		q = store_prepare(st, "SELECT 1 FROM x_edge WHERE upload_id = ?1"
+		    " LIMIT 1");
+		if (q == NULL)
+			return -1;
+		sqlite3_bind_int64(q, 1, discard);
+		if ((rc = store_step(st, q, "upload cleanup")) == 1)
+			upload_id = discard;
+		sqlite3_finalize(q);
+	}
 	if (rc != 1)
 		return rc;
 	if (store_begin(st) == -1)

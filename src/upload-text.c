@@ -116,6 +116,16 @@ static const char *const texts[UM_COUNT][LANG_COUNT] = {
 		"Beaucoup d'archives arrivent en ce moment. Merci de réessayer"
 		" dans quelques minutes ; rien n'a été enregistré.",
 	},
+	[UM_TOO_SLOW] = {
+		"This upload took too long to arrive, so it was not read."
+		" Please retry, if you can from a faster connection, or send"
+		" only data/follower.js, data/following.js and"
+		" data/account.js.",
+		"Cet envoi a mis trop de temps à arriver : il n'a pas été lu."
+		" Merci de réessayer, si possible avec une meilleure connexion,"
+		" ou de n'envoyer que data/follower.js, data/following.js et"
+		" data/account.js.",
+	},
 	[UM_LINK_UNKNOWN] = {
 		"This upload link is not valid. Ask the bot for a new one:"
 		" reply \"upload link\".",

@@ -54,6 +54,21 @@ delete_spool(struct upload_job *job)
 			log_warn("cannot delete %s", job->files[i].path);
 }
 
+/*
+ * The job is done, read or refused: its raw bytes go, and it goes back
+ * to the loop.  Every job ends here, or a member would wait for ever.
+ */
+static void
+finish(struct upload_worker *w, struct upload_job *job)
+{
+	delete_spool(job);
+	pthread_mutex_lock(&w->mu);
+	append(&w->finished, job);
+	pthread_mutex_unlock(&w->mu);
+	if (eventfd_write(w->efd, 1) == -1)
+		log_warn("eventfd");
+}
+
 static void
 run_job(struct upload_worker *w, struct store *st, struct upload_job *job)
 {
@@ -65,7 +80,7 @@ run_job(struct upload_worker *w, struct store *st, struct upload_job *job)
 		job->failed = 1;
 		job->err = INGEST_STORE;
 		job->detail = xstrdup("the store failed");
-		delete_spool(job);
+		finish(w, job);
 		return;
 	}
 	for (i = 0; i < job->nfiles; i++)
@@ -77,14 +92,8 @@ run_job(struct upload_worker *w, struct store *st, struct upload_job *job)
 		job->err = ingest_errcode(g);
 		job->detail = xstrdup(ingest_error(g));
 	}
-	/* read, or refused: the raw bytes go either way */
-	delete_spool(job);
 	/* the member hears now; old edges are deleted after (ingest_free) */
-	pthread_mutex_lock(&w->mu);
-	append(&w->finished, job);
-	pthread_mutex_unlock(&w->mu);
-	if (eventfd_write(w->efd, 1) == -1)
-		log_warn("eventfd");
+	finish(w, job);
 	ingest_free(g);
 }
 
@@ -117,11 +126,7 @@ worker_main(void *arg)
 			job->failed = 1;
 			job->err = INGEST_STORE;
 			job->detail = xstrdup("the store cannot be opened");
-			delete_spool(job);
-			pthread_mutex_lock(&w->mu);
-			append(&w->finished, job);
-			pthread_mutex_unlock(&w->mu);
-			(void)eventfd_write(w->efd, 1);
+			finish(w, job);
 		}
 		pthread_mutex_lock(&w->mu);
 	}
@@ -208,6 +213,9 @@ upload_worker_new(struct lws_vhost *vh, const char *store_path,
 	w->running = 1;
 	return w;
 fail:
+	/* the loop lives on: its wsi must not reach a freed worker */
+	if (w->wsi != NULL)
+		lws_set_opaque_user_data(w->wsi, NULL);
 	upload_worker_free(w);
 	return NULL;
 }
@@ -252,19 +260,26 @@ upload_job_free(struct upload_job *job)
 }
 
 void
+upload_worker_stop(struct upload_worker *w)
+{
+	if (w == NULL || !w->running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->running = 0;
+}
+
+void
 upload_worker_free(struct upload_worker *w)
 {
 	struct upload_job	*job;
 
 	if (w == NULL)
 		return;
-	if (w->running) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-	}
+	upload_worker_stop(w);
 	while ((job = w->queue) != NULL) {
 		w->queue = job->next;
 		upload_job_free(job);
@@ -274,8 +289,6 @@ upload_worker_free(struct upload_worker *w)
 		upload_job_free(job);
 	}
 	/* once adopted, the eventfd is the loop's to close, with its wsi */
-	if (w->wsi != NULL)
-		lws_set_opaque_user_data(w->wsi, NULL);
 	if (!w->efd_lws && w->efd != -1)
 		close(w->efd);
 	pthread_mutex_destroy(&w->mu);

@@ -35,6 +35,7 @@
 #include "quitx/config.h"
 #include "quitx/daemon.h"
 #include "quitx/log.h"
+#include "quitx/quote.h"
 #include "quitx/store.h"
 #include "quitx/upload-text.h"
 #include "quitx/upload-worker.h"
@@ -50,6 +51,11 @@
 #define UPLOAD_WAIT_SECONDS	900
 /* uploads waiting for the worker before new ones are told to retry */
 #define UPLOAD_QUEUE_MAX	8
+/* bodies being received at once, and how long one may take */
+#define UPLOAD_ACTIVE_MAX	16
+#define UPLOAD_BODY_SECONDS	1800
+
+static int	uploads_active;		/* upload_req alive (loop thread) */
 
 struct upload_req {
 	struct lws		*wsi;
@@ -60,6 +66,9 @@ struct upload_req {
 	int			 raw;		/* the body is the zip */
 	uint64_t		 received, limit;
 	int			 refused;	/* answered: discard the rest */
+	int			 submitted;	/* at the worker: ignore the rest */
+	int			 throttled;	/* reading stopped meanwhile */
+	time_t			 started;
 	struct lws_spa		*spa;
 	int			 fd;		/* the part being spooled */
 	struct upload_file	 files[UPLOAD_FILES_MAX];
@@ -131,6 +140,21 @@ message_page(const char *lang, const char *title, const char *const *msgs,
 }
 
 /*
+ * j as compact JSON, taken over; never NULL: jansson refuses text that
+ * is not UTF-8, and an answer must go out whatever went into it.
+ */
+static char *
+json_take(json_t *j)
+{
+	char	*body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (body == NULL)
+		body = xstrdup("{\"ok\":false,\"message\":\"?\"}");
+	return body;
+}
+
+/*
  * Answer with one message: JSON {"ok":false,"message":...} for the
  * page's script, else an HTML page.
  */
@@ -143,12 +167,10 @@ answer(struct lws *wsi, struct httpd_pss *pss, unsigned status,
 		"Your X archive", "Votre archive X",
 	};
 	char	*msg = upload_text(lang, which, v), *body;
-	json_t	*j;
 
 	if (json) {
-		j = json_pack("{s:b, s:s}", "ok", status < 300, "message", msg);
-		body = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
+		body = json_take(json_pack("{s:b, s:s}", "ok", status < 300,
+		    "message", msg));
 		free(msg);
 		return httpd_respond(wsi, pss, status, "application/json",
 		    body, strlen(body));
@@ -170,16 +192,13 @@ answer_link(struct lws *wsi, struct httpd_pss *pss, int json,
 	char			*en, *fr, *body;
 	unsigned		 status = which == UM_LINK_EXPIRED ?
 				    HTTP_STATUS_GONE : HTTP_STATUS_NOT_FOUND;
-	json_t			*j;
 
 	memset(&v, 0, sizeof(v));
 	msgs[0] = en = upload_text(LANG_EN, which, &v);
 	msgs[1] = fr = upload_text(LANG_FR, which, &v);
 	if (json) {
-		j = json_pack("{s:b, s:s++}", "ok", 0, "message", en, " / ",
-		    fr);
-		body = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
+		body = json_take(json_pack("{s:b, s:s++}", "ok", 0, "message",
+		    en, " / ", fr));
 	} else
 		body = message_page("en", "Upload link · Lien d'envoi", msgs,
 		    2);
@@ -246,7 +265,7 @@ spool_open(struct upload_req *up, const char *name)
 	struct daemon_state	*ds = state_of(up->wsi);
 	struct upload_file	*f;
 	const char		*base;
-	char			*path;
+	char			*path, name_buf[UPLOAD_NAME_MAX * 4 + 8];
 	int			 fd;
 
 	if (up->nfiles == UPLOAD_FILES_MAX)
@@ -263,7 +282,10 @@ spool_open(struct upload_req *up, const char *name)
 		base = "file";
 	f = &up->files[up->nfiles++];
 	f->path = path;
-	f->name = xasprintf("%.*s", UPLOAD_NAME_MAX, base);
+	/* it comes back in messages, pages and JSON: printable ASCII only */
+	quote_ascii(name_buf, sizeof(name_buf), base, strlen(base),
+	    UPLOAD_NAME_MAX);
+	f->name = xstrdup(name_buf);
 	up->fd = fd;
 	return 0;
 }
@@ -314,6 +336,7 @@ req_free(struct upload_req *up)
 	}
 	free(up->claim);
 	free(up);
+	uploads_active--;
 }
 
 /* lws_spa hands over each file part of the form here. */
@@ -376,13 +399,16 @@ start_post(struct lws *wsi, struct httpd_pss *pss, int64_t member_id,
 	up->json = json;
 	up->fd = -1;
 	up->limit = (uint64_t)ds->conf->upload_max_mb << 20;
+	up->started = time(NULL);
 	pss->up = up;
+	uploads_active++;
 	if (lws_hdr_copy(wsi, cl, sizeof(cl),
 	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
 	    strtoull(cl, NULL, 10) > up->limit)
 		return refuse(wsi, pss, HTTP_STATUS_REQ_ENTITY_TOO_LARGE,
 		    UM_TOO_BIG);
-	if (upload_worker_pending(ds->uploads) >= UPLOAD_QUEUE_MAX)
+	if (upload_worker_pending(ds->uploads) >= UPLOAD_QUEUE_MAX ||
+	    uploads_active > UPLOAD_ACTIVE_MAX)
 		return refuse(wsi, pss, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    UM_BUSY);
 	if (header_has(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
@@ -453,12 +479,16 @@ upload_body(struct lws *wsi, struct httpd_pss *pss, const void *in, size_t len)
 {
 	struct upload_req	*up = pss->up;
 
-	if (up->refused || up->job != NULL)
+	if (up->refused || up->submitted)
 		return 0;
 	up->received += len;
 	if (up->received > up->limit)
 		return refuse(wsi, pss, HTTP_STATUS_REQ_ENTITY_TOO_LARGE,
 		    UM_TOO_BIG);
+	/* a body that trickles in holds a slot: it gets a deadline */
+	if (time(NULL) - up->started > UPLOAD_BODY_SECONDS)
+		return refuse(wsi, pss, HTTP_STATUS_REQUEST_TIMEOUT,
+		    UM_TOO_SLOW);
 	if (up->raw) {
 		if (spool_write(up, in, len) == -1)
 			return refuse(wsi, pss,
@@ -482,8 +512,19 @@ upload_body_done(struct lws *wsi, struct httpd_pss *pss)
 	struct upload_job	*job;
 	size_t			 i;
 
-	if (up->refused || up->job != NULL)
+	if (up->refused)
 		return 0;
+	if (up->submitted) {
+		/*
+		 * Bytes after the body (a stray CRLF) have lws call this
+		 * again and again while the archive is read: stop reading
+		 * until the answer goes.
+		 */
+		if (!up->throttled)
+			lws_rx_flow_control(wsi, 0);
+		up->throttled = 1;
+		return 0;
+	}
 	if (up->spa != NULL) {
 		lws_spa_finalize(up->spa);
 		lws_spa_destroy(up->spa);
@@ -503,6 +544,9 @@ upload_body_done(struct lws *wsi, struct httpd_pss *pss)
 	up->nfiles = 0;
 	job->owner = pss;
 	up->job = job;
+	up->submitted = 1;
+	/* whatever follows the body is not read as a next request */
+	pss->close_after = 1;
 	log_info("upload for member %" PRId64 ": %zu file%s, %" PRIu64
 	    " bytes, reading", up->member_id, job->nfiles,
 	    job->nfiles == 1 ? "" : "s", up->received);
@@ -530,14 +574,13 @@ upload_job_done(struct upload_job *job, void *arg)
 	struct upload_msg_vars	 v;
 	enum upload_msg		 which;
 	unsigned		 status;
-	char			*msg, *body;
-	json_t			*j;
+	char			*msg, *body, esc[512];
 	int			 proven;
 
 	(void)arg;
 	if (job->failed)
 		log_info("upload for member %" PRId64 " refused: %s",
-		    job->member_id, job->detail);
+		    job->member_id, log_escape(esc, sizeof(esc), job->detail));
 	else
 		log_info("upload for member %" PRId64 ": @%s, %" PRId64
 		    " followers, %" PRId64 " following%s", job->member_id,
@@ -550,6 +593,8 @@ upload_job_done(struct upload_job *job, void *arg)
 	}
 	up = pss->up;
 	up->job = NULL;
+	if (up->throttled)
+		lws_rx_flow_control(up->wsi, 1);
 	memset(&v, 0, sizeof(v));
 	v.handle = job->res.x_handle;
 	v.claimed = job->res.outcome.claimed;
@@ -568,12 +613,10 @@ upload_job_done(struct upload_job *job, void *arg)
 		    &v);
 	} else {
 		msg = upload_text(up->lang, which, &v);
-		j = json_pack("{s:b, s:I, s:I, s:s, s:b, s:s}", "ok", 1,
-		    "followers", (json_int_t)job->res.followers, "following",
-		    (json_int_t)job->res.following, "x_handle",
-		    job->res.x_handle, "verified", proven, "message", msg);
-		body = json_dumps(j, JSON_COMPACT);
-		json_decref(j);
+		body = json_take(json_pack("{s:b, s:I, s:I, s:s, s:b, s:s}",
+		    "ok", 1, "followers", (json_int_t)job->res.followers,
+		    "following", (json_int_t)job->res.following, "x_handle",
+		    job->res.x_handle, "verified", proven, "message", msg));
 		free(msg);
 		(void)httpd_respond(up->wsi, pss, status, "application/json",
 		    body, strlen(body));

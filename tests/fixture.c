@@ -28,14 +28,17 @@ fx_daemon_start(struct fixture *fx)
 	}
 }
 
-/* SIGTERM, and the daemon must exit 0 within 15 s (it drains sends). */
-void
-fx_daemon_stop(struct fixture *fx)
+/*
+ * SIGTERM and wait up to 15 s (it drains sends), then SIGKILL.  What
+ * went wrong, or NULL: the caller fails the test once it has cleaned up.
+ */
+static char *
+daemon_halt(struct fixture *fx)
 {
 	int	status = -1, i;
 
 	if (fx->pid <= 0)
-		return;
+		return NULL;
 	kill(fx->pid, SIGTERM);
 	for (i = 0; i < 1500; i++) {
 		if (waitpid(fx->pid, &status, WNOHANG) == fx->pid)
@@ -45,12 +48,23 @@ fx_daemon_stop(struct fixture *fx)
 	if (i == 1500) {
 		kill(fx->pid, SIGKILL);
 		waitpid(fx->pid, &status, 0);
-		fail_msg("quitx did not stop on SIGTERM");
+		fx->pid = 0;
+		return xstrdup("quitx did not stop on SIGTERM");
 	}
 	fx->pid = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("quitx exited with %d:\n%s", status,
-		    tu_slurp(fx->log));
+		return xasprintf("quitx exited with %d", status);
+	return NULL;
+}
+
+/* SIGTERM, and the daemon must exit 0 within 15 s (it drains sends). */
+void
+fx_daemon_stop(struct fixture *fx)
+{
+	char	*why = daemon_halt(fx);
+
+	if (why != NULL)
+		fail_msg("%s:\n%s", why, tu_slurp(fx->log));
 }
 
 /* One integer from the store (the daemon has it open: WAL allows it). */
@@ -207,8 +221,19 @@ fx_peer_post(struct fixture *fx, const char *path, const char *body)
 void
 fx_destroy(struct fixture *fx)
 {
-	fx_daemon_stop(fx);
+	char	*why, *log;
+
+	/*
+	 * The peer goes even when the daemon failed: a peer left running
+	 * holds the test's output open, and prove would wait forever.
+	 */
+	why = daemon_halt(fx);
+	log = why != NULL ? tu_slurp(fx->log) : NULL;
+	if (why != NULL)
+		kill(fx->peer->pid, SIGKILL);
 	tu_peer_stop(fx->peer);
+	if (why != NULL)
+		fail_msg("%s:\n%s", why, log);
 	tu_rmtree(fx->dir);
 	free(fx->dir);
 	free(fx->conf);

@@ -427,6 +427,14 @@ test_bad_uploads(void **state)
 	arg = bad_file(u, "photo.jpg", "\xff\xd8\xff\xe0 JFIF", 10);
 	expect_refused(u, arg, acct, 422, "is not a file of an X archive");
 	free(arg);
+	/* a name that is not UTF-8 comes back escaped, even in JSON */
+	arg = bad_file(u, "photo\xff.js", "\xff\xd8\xff\xe0 JFIF", 10);
+	body = curl(u->url, &code, (const char *[]){ "-H",
+	    "Accept: application/json", arg, acct, NULL });
+	assert_int_equal(code, 422);
+	assert_non_null(strstr(body, "photo\\\\xff.js"));
+	free(body);
+	free(arg);
 	arg = bad_file(u, "follower.js", letters, sizeof(letters) - 1);
 	expect_refused(u, arg, NULL, 422, "is damaged");
 	free(arg);

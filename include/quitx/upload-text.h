@@ -23,6 +23,7 @@ enum upload_msg {
 	UM_NO_FILE,
 	UM_BAD_TYPE,
 	UM_BUSY,
+	UM_TOO_SLOW,
 	UM_LINK_UNKNOWN,	/* both languages: we don't know whose it is */
 	UM_LINK_EXPIRED,
 	UM_COUNT

@@ -56,7 +56,13 @@ size_t	upload_worker_pending(struct upload_worker *w);
 /* Delete the job's spooled files (if still there) and free it. */
 void	upload_job_free(struct upload_job *job);
 
-/* Finish the job running, drop the queued ones, stop the thread. */
+/* Finish the job running and stop the thread; queued jobs stay. */
+void	upload_worker_stop(struct upload_worker *w);
+
+/*
+ * Stop, then free the jobs left.  Their connections must be closed
+ * first (they point at the jobs): after the event loop is destroyed.
+ */
 void	upload_worker_free(struct upload_worker *w);
 
 #endif
