@@ -215,6 +215,26 @@ log_escape(char *buf, size_t size, const char *text)
 	return buf;
 }
 
+void
+log_redact_links(char *s)
+{
+	static const char	 tok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	char			*p = s;
+	size_t			 n;
+
+	while ((p = strstr(p, "/u/")) != NULL) {
+		p += 3;
+		n = strspn(p, tok);
+		/* upload.js and upload.css are no secret; a token is long */
+		if (n < 16)
+			continue;
+		memcpy(p, "<link>", 6);
+		memmove(p + 6, p + n, strlen(p + n) + 1);
+		p += 6;
+	}
+}
+
 /* libwebsockets hands us whole lines ending in '\n'; strip and re-level. */
 static void
 lws_log_line(int lws_level, const char *line)
@@ -246,6 +266,8 @@ lws_log_line(int lws_level, const char *line)
 		len = sizeof(buf) - 1;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
+	/* lws logs request paths at debug level: upload links are secrets */
+	log_redact_links(buf);
 	log_emit(level, "lws", 0, "%s", buf);
 }
 

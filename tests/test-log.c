@@ -48,6 +48,19 @@ test_escape_cut(void **state)
 	assert_string_equal(log_escape(buf, sizeof(buf), NULL), "(null)");
 }
 
+/* Upload links are secrets, even in lws's debug lines. */
+static void
+test_redact_links(void **state)
+{
+	char	line[] = "GET request for '/u/Zm9vYmFyYmF6cXV4LWFiY2RlZmdoaWprbG1u'"
+	    " then /u/upload.js and /u/AAAAAAAAAAAAAAAAAAAA?x=1 /u/";
+
+	(void)state;
+	log_redact_links(line);
+	assert_string_equal(line, "GET request for '/u/<link>' then"
+	    " /u/upload.js and /u/<link>?x=1 /u/");
+}
+
 int
 main(void)
 {
@@ -55,6 +68,7 @@ main(void)
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_escape_cut),
+		cmocka_unit_test(test_redact_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

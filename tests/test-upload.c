@@ -193,6 +193,12 @@ test_page(void **state)
 	assert_non_null(strstr(js, "progress"));
 	assert_non_null(strstr(body, "href=\"upload.css\""));
 	free(js);
+	/* the link is a secret: not in the log, even at debug level */
+	js = tu_slurp(u->fx->log);
+	assert_non_null(js);
+	assert_non_null(strstr(js, "/u/<link>"));
+	assert_null(strstr(js, strrchr(u->url, '/') + 1));
+	free(js);
 	free(body);
 }
 
