@@ -283,8 +283,12 @@ import_population(const struct config *conf, const char *path)
 			if (len == 0 || line[0] == '#')
 				continue;
 			if ((why = pop_parse(line, &pl)) != NULL) {
-				if (pass == 1)
-					goto out;	/* the file changed */
+				if (pass == 1) {
+					fprintf(stderr, "quitx import population:"
+					    " %s changed while it was read\n",
+					    path);
+					goto out;
+				}
 				fprintf(stderr, "%s:%" PRId64 ": %s\n", path,
 				    lineno, why);
 				rc = EXIT_USAGE;

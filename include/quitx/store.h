@@ -384,7 +384,8 @@ void	upload_outcome_clear(struct upload_outcome *o);
  * Delete uploads nobody reads any more (replaced, the given one if
  * discard > 0, and those left loading since before stale_before by a
  * crash), at most max_edges edges a transaction so other writers are
- * never held up long.  1 if more remain, 0 when done, -1.
+ * never held up long.  1 after a chunk (call again), 0 when nothing is
+ * left, -1.
  */
 int	store_upload_cleanup(struct store *st, int64_t discard,
 	    int64_t stale_before, size_t max_edges);
