@@ -39,9 +39,11 @@ now_seconds(void)
 
 /* A progress line on a terminal; nothing when stderr is a file. */
 struct progress {
-	int	tty;
-	double	start;
-	uint64_t total;
+	int		 tty;
+	double		 start;
+	uint64_t	 total;		/* 0: unknown */
+	double		 scale;		/* done / scale is shown in unit */
+	const char	*unit;
 };
 
 static void
@@ -53,12 +55,12 @@ progress_show(uint64_t done, void *arg)
 	if (!p->tty)
 		return;
 	if (p->total > 0)
-		fprintf(stderr, "\r  %5.1f%%  %.0f MB read, %.1f s",
+		fprintf(stderr, "\r  %5.1f%%  %.0f %s, %.1f s",
 		    100.0 * (double)done / (double)p->total,
-		    (double)done / 1e6, secs);
+		    (double)done / p->scale, p->unit, secs);
 	else
-		fprintf(stderr, "\r  %.0f MB read, %.1f s", (double)done / 1e6,
-		    secs);
+		fprintf(stderr, "\r  %.0f %s, %.1f s", (double)done / p->scale,
+		    p->unit, secs);
 	fflush(stderr);
 }
 
@@ -128,6 +130,8 @@ import_archive(const struct config *conf, const char *who, char **paths,
 	prog.tty = isatty(STDERR_FILENO);
 	prog.start = now_seconds();
 	prog.total = paths_size(paths, npaths);
+	prog.scale = 1e6;
+	prog.unit = "MB read";
 	ingest_on_progress(g, progress_show, &prog);
 	for (i = 0; i < npaths; i++)
 		if (ingest_path(g, paths[i], &limits) == -1)
@@ -272,6 +276,9 @@ import_population(const struct config *conf, const char *path)
 	}
 	prog.tty = isatty(STDERR_FILENO);
 	prog.start = now_seconds();
+	prog.total = 0;
+	prog.scale = 1;
+	prog.unit = "lines";
 	for (pass = 0; pass < 2; pass++) {
 		rewind(f);
 		lineno = 0;
@@ -311,7 +318,6 @@ import_population(const struct config *conf, const char *path)
 				if (store_transaction_commit(st) == -1)
 					goto out;
 				in_txn = 0;
-				prog.total = (uint64_t)lines;
 				progress_show((uint64_t)lineno, &prog);
 			}
 		}
@@ -323,6 +329,7 @@ import_population(const struct config *conf, const char *path)
 		if (pass == 0 && open_store(conf, "import population",
 		    &st) == -1)
 			goto out;
+		prog.total = (uint64_t)lines;
 	}
 	if (in_txn && store_transaction_commit(st) == -1)
 		goto out;

@@ -71,22 +71,7 @@ fx_daemon_stop(struct fixture *fx)
 long long
 fx_db_int(struct fixture *fx, const char *sql)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*q;
-	long long	 v = -1;
-
-	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_busy_timeout(db, 2000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	return v;
+	return tu_db_int(fx->db, sql);
 }
 
 char *

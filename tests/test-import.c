@@ -19,46 +19,23 @@ struct ifx {
 static long long
 db_int(struct ifx *f, const char *sql)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*q;
-	long long	 v = -1;
-
-	if (sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
-	sqlite3_close(db);
-	return v;
+	return tu_db_int(f->db, sql);
 }
 
 static int
 setup(void **state)
 {
 	struct ifx	*f = xcalloc(1, sizeof(*f));
-	const char	*tools = getenv("QUITX_TOOLS");
-	char		*gen, *err = NULL;
 
-	if (tools == NULL)
-		fail_msg("set QUITX_TOOLS (make check does)");
 	f->dir = tu_tmpdir();
 	f->db = xasprintf("%s/quitx.db", f->dir);
-	f->pop = xasprintf("%s/pop", f->dir);
 	tu_link_messages(f->dir);
 	free(tu_write(f->dir, "token", 0600, "unused\n"));
 	f->conf = tu_write(f->dir, "quitx.conf", 0644, "store = \"quitx.db\";\n"
 	    "accounts = ( { network = \"mastodon\"; server ="
 	    " \"https://m.example\"; handle = \"HelloQuitX\"; language = \"en\";"
 	    " token_file = \"token\"; } );\n");
-	gen = xasprintf("%s/gen-archive", tools);
-	if (tu_run(NULL, &err, (const char *[]){ gen, "--users", "30",
-	    "--archives", "3", "--zip", "--seed", "3", "--out", f->pop,
-	    NULL }) != 0)
-		fail_msg("gen-archive: %s", err);
-	free(err);
-	free(gen);
+	f->pop = tu_gen_archive(f->dir, 30, 3, 3);
 	*state = f;
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "quitx/xmalloc.h"
 
 char *
@@ -121,6 +123,48 @@ tu_run(char **out, char **err, const char *const argv[])
 	free(epath);
 	free(dir);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+long long
+tu_db_int(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*q;
+	long long	 v = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_busy_timeout(db, 2000);
+		if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+			if (sqlite3_step(q) == SQLITE_ROW)
+				v = sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
+		}
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+char *
+tu_gen_archive(const char *dir, int users, int archives, int seed)
+{
+	const char	*tools = getenv("QUITX_TOOLS");
+	char		*gen, *out, *err = NULL, nu[16], na[16], ns[16];
+
+	if (tools == NULL)
+		fail_msg("set QUITX_TOOLS (make check does)");
+	gen = xasprintf("%s/gen-archive", tools);
+	out = xasprintf("%s/pop", dir);
+	snprintf(nu, sizeof(nu), "%d", users);
+	snprintf(na, sizeof(na), "%d", archives);
+	snprintf(ns, sizeof(ns), "%d", seed);
+	if (tu_run(NULL, &err, (const char *[]){ gen, "--users", nu,
+	    "--archives", na, "--zip", "--seed", ns, "--out", out,
+	    NULL }) != 0)
+		fail_msg("gen-archive: %s", err);
+	free(err);
+	free(gen);
+	return out;
 }
 
 int

@@ -33,6 +33,17 @@ int	 tu_quitx(char **out, char **err, ...);
  * (NULL: not wanted), return its exit status (-1 if it did not exit).
  */
 int	 tu_run(char **out, char **err, const char *const argv[]);
+/*
+ * One integer from the SQLite database at path, opened read-only (a
+ * daemon may have it open: WAL allows it); -1 if there is no row or it
+ * cannot be read yet.
+ */
+long long tu_db_int(const char *path, const char *sql);
+/*
+ * A synthetic population with X archives (zipped too) from the project's
+ * generator, $QUITX_TOOLS/gen-archive, in dir/pop; returns dir/pop.
+ */
+char	*tu_gen_archive(const char *dir, int users, int archives, int seed);
 /* The quitx binary under test. */
 const char *tu_quitx_bin(void);
 
