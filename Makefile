@@ -226,6 +226,12 @@ bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN) $(TOOL_BIN)
 	  QUITX_TOOLS=$(abspath $(B)/tests/tools) \
 	  QUITX_MESSAGES=$(abspath conf/messages) $$b || exit 1; \
 	done
+	@# the same Jetstream events through Node, for a side-by-side ratio
+	@if command -v node >/dev/null; then \
+	  QUITX_BENCH_NDJSON=$(B)/bench/jetstream-pool.ndjson \
+	    $(B)/bench/bench-jetstream >/dev/null && \
+	  node tests/bench/jetstream-node.mjs $(B)/bench/jetstream-pool.ndjson; \
+	else echo "bench: node not found: no Node comparison"; fi
 
 install: $(B)/quitx
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/quitx \

@@ -480,6 +480,105 @@ parse_streams(struct loader *ld, const config_setting_t *s, void *dst)
 	    &ld->conf->streams);
 }
 
+static int	url_normalize(const char *v, char **out);
+
+static void
+parse_plc(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_bluesky	*b = dst;
+	char			*url;
+
+	if (url_normalize(config_setting_get_string(s), &url) == -1) {
+		lerr(ld, s, "'plc' must be an https:// URL with a host name "
+		    "and no path, like \"https://plc.directory\"");
+		return;
+	}
+	free(b->plc);
+	b->plc = url;
+}
+
+/* wss://host[:port]/path: Jetstream's /subscribe endpoint. */
+static int
+wss_valid(const char *v)
+{
+	char	*https, *origin;
+	size_t	 n;
+	int	 ok;
+
+	if (strncasecmp(v, "wss://", 6) != 0)
+		return 0;
+	n = strcspn(v + 6, "/?#");
+	if (v[6 + n] != '/' || strpbrk(v + 6 + n, " ?#\"'<>\\") != NULL)
+		return 0;
+	origin = xasprintf("https://%.*s", (int)n, v + 6);
+	ok = url_normalize(origin, &https) == 0;
+	if (ok)
+		free(https);
+	free(origin);
+	return ok;
+}
+
+static void
+parse_jetstream(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_bluesky	*b = dst;
+	const config_setting_t	*e;
+	const char		*v;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < b->njetstream; i++)
+		free(b->jetstream[i]);
+	b->njetstream = 0;
+	for (k = 0; (e = config_setting_get_elem(s, (unsigned)k)) != NULL;
+	    k++) {
+		if ((v = config_setting_get_string(e)) == NULL ||
+		    !wss_valid(v)) {
+			lerr(ld, e, "each 'jetstream' entry is a wss:// URL "
+			    "with its path, like \"wss://jetstream1.us-east."
+			    "bsky.network/subscribe\"");
+			continue;
+		}
+		if (b->njetstream == BLUESKY_JETSTREAM_MAX) {
+			lerr(ld, e, "at most %d 'jetstream' URLs",
+			    BLUESKY_JETSTREAM_MAX);
+			break;
+		}
+		b->jetstream[b->njetstream++] = xstrdup(v);
+	}
+}
+
+static void
+parse_chat_service(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_bluesky	*b = dst;
+	const char		*v = config_setting_get_string(s);
+
+	if (strncmp(v, "did:", 4) != 0 || strchr(v, '#') == NULL ||
+	    strpbrk(v, " \r\n") != NULL) {
+		lerr(ld, s, "'chat_service' is a service DID with its "
+		    "fragment, like \"did:web:api.bsky.chat#bsky_chat\"");
+		return;
+	}
+	free(b->chat_service);
+	b->chat_service = xstrdup(v);
+}
+
+static const struct key_spec bluesky_keys[] = {
+	{ "plc",		CONFIG_TYPE_STRING, 0, parse_plc },
+	{ "jetstream",		CONFIG_TYPE_ARRAY, 0, parse_jetstream },
+	{ "chat_service",	CONFIG_TYPE_STRING, 0, parse_chat_service },
+};
+
+static void
+parse_bluesky(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	(void)dst;
+	walk_group(ld, s, bluesky_keys,
+	    sizeof(bluesky_keys) / sizeof(bluesky_keys[0]),
+	    &ld->conf->bluesky);
+}
+
 static void
 parse_network(struct loader *ld, const config_setting_t *s, void *dst)
 {
@@ -863,6 +962,7 @@ static const struct key_spec top_keys[] = {
 	{ "log_level",	CONFIG_TYPE_STRING,	0, parse_log_level },
 	{ "campaign",	CONFIG_TYPE_GROUP,	0, parse_campaign },
 	{ "streams",	CONFIG_TYPE_GROUP,	0, parse_streams },
+	{ "bluesky",	CONFIG_TYPE_GROUP,	0, parse_bluesky },
 	{ "accounts",	CONFIG_TYPE_LIST,	1, parse_accounts },
 };
 
@@ -901,6 +1001,13 @@ config_defaults(struct loader *ld)
 	conf->replies_per_hour = 6;
 	conf->streams.timeout = 75;
 	conf->streams.poll_interval = 30;
+	conf->bluesky.plc = xstrdup("https://plc.directory");
+	conf->bluesky.jetstream[0] = xstrdup(
+	    "wss://jetstream1.us-east.bsky.network/subscribe");
+	conf->bluesky.jetstream[1] = xstrdup(
+	    "wss://jetstream2.us-east.bsky.network/subscribe");
+	conf->bluesky.njetstream = 2;
+	conf->bluesky.chat_service = xstrdup("did:web:api.bsky.chat#bsky_chat");
 }
 
 /* Rules across settings: account languages, duplicate accounts. */
@@ -1057,6 +1164,10 @@ config_free(struct config *conf)
 	free(conf->listen_host);
 	free(conf->store_path);
 	free(conf->ca_file);
+	free(conf->bluesky.plc);
+	for (i = 0; i < conf->bluesky.njetstream; i++)
+		free(conf->bluesky.jetstream[i]);
+	free(conf->bluesky.chat_service);
 	free(conf->messages_dir);
 	templates_free(conf->templates);
 	free(conf->public_url);

@@ -27,6 +27,7 @@
 #include "quitx/http.h"
 #include "quitx/httpd.h"
 #include "quitx/log.h"
+#include "quitx/bluesky.h"
 #include "quitx/mastodon.h"
 #include "quitx/store.h"
 #include "quitx/upload-worker.h"
@@ -43,6 +44,7 @@ struct daemon {
 	struct lws_vhost	*vhost;
 	struct lws_vhost	*client_vhost;	/* streams and HTTP clients */
 	struct http		*http;
+	struct bluesky_jetstream *jetstream;	/* shared by the Bluesky accounts */
 	struct handler		*handler;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
@@ -194,7 +196,7 @@ static const struct lws_protocols signal_protocol = {
 };
 
 static struct lws_protocols protocols[4];
-static struct lws_protocols client_protocols[3];
+static struct lws_protocols client_protocols[4];
 
 /* Block the signals we handle and read them from a descriptor instead. */
 static int
@@ -307,7 +309,8 @@ lws_setup(struct daemon *d)
 	 */
 	client_protocols[0] = mastodon_stream_protocol;
 	client_protocols[1] = http_curl_protocol;
-	memset(&client_protocols[2], 0, sizeof(client_protocols[2]));
+	client_protocols[2] = bluesky_jetstream_protocol;
+	memset(&client_protocols[3], 0, sizeof(client_protocols[3]));
 	memset(&info, 0, sizeof(info));
 	info.vhost_name = "quitx-client";
 	info.port = CONTEXT_PORT_NO_LISTEN;
@@ -324,7 +327,40 @@ lws_setup(struct daemon *d)
 	return 0;
 }
 
-/* Connect every Mastodon account of the config. */
+/* Connect every Bluesky account, and their shared Jetstream reader. */
+static void
+bluesky_connect(struct daemon *d)
+{
+	const struct config_account	*a;
+	struct bluesky_env		 env;
+	struct bluesky			*b;
+	int64_t				 id;
+	size_t				 i;
+
+	memset(&env, 0, sizeof(env));
+	env.lws = d->lws;
+	env.vhost = d->client_vhost;
+	env.http = d->http;
+	env.store = d->state.store;
+	env.conf = &d->conf->bluesky;
+	env.stream_timeout = d->conf->streams.timeout;
+	env.poll_interval = d->conf->streams.poll_interval;
+	d->state.bluesky = xcalloc(d->conf->naccounts + 1,
+	    sizeof(*d->state.bluesky));
+	for (i = 0; i < d->conf->naccounts; i++) {
+		a = &d->conf->accounts[i];
+		if (a->network != NETWORK_BLUESKY)
+			continue;
+		if (d->jetstream == NULL)
+			d->jetstream = bluesky_jetstream_create(&env);
+		if ((id = store_bot_account_id(d->state.store, a)) == -1 ||
+		    (b = bluesky_start(&env, d->jetstream, a, id)) == NULL)
+			continue;
+		d->state.bluesky[d->state.nbluesky++] = b;
+	}
+}
+
+/* Connect every account of the config. */
 static void
 connectors_start(struct daemon *d)
 {
@@ -351,6 +387,7 @@ connectors_start(struct daemon *d)
 			continue;
 		d->state.mastodon[d->state.nmastodon++] = m;
 	}
+	bluesky_connect(d);
 }
 
 static int
@@ -360,6 +397,9 @@ connectors_busy(struct daemon *d)
 
 	for (i = 0; i < d->state.nmastodon; i++)
 		if (mastodon_busy(d->state.mastodon[i]))
+			return 1;
+	for (i = 0; i < d->state.nbluesky; i++)
+		if (bluesky_busy(d->state.bluesky[i]))
 			return 1;
 	return 0;
 }
@@ -377,6 +417,8 @@ connectors_drain(struct daemon *d)
 
 	for (i = 0; i < d->state.nmastodon; i++)
 		mastodon_stop(d->state.mastodon[i]);
+	for (i = 0; i < d->state.nbluesky; i++)
+		bluesky_stop(d->state.bluesky[i]);
 	while (connectors_busy(d) && time(NULL) < deadline)
 		if (lws_service(d->lws, 0) < 0)
 			break;
@@ -395,6 +437,13 @@ connectors_free(struct daemon *d)
 	free(d->state.mastodon);
 	d->state.mastodon = NULL;
 	d->state.nmastodon = 0;
+	for (i = 0; i < d->state.nbluesky; i++)
+		bluesky_free(d->state.bluesky[i]);
+	free(d->state.bluesky);
+	d->state.bluesky = NULL;
+	d->state.nbluesky = 0;
+	bluesky_jetstream_free(d->jetstream);
+	d->jetstream = NULL;
 }
 
 int

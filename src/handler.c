@@ -21,14 +21,17 @@
 #include <libwebsockets.h>
 #include <openssl/evp.h>
 
+#include "quitx/bluesky-parse.h"
 #include "quitx/command.h"
 #include "quitx/config.h"
 #include "quitx/conversation.h"
 #include "quitx/daemon.h"
 #include "quitx/log.h"
 #include "quitx/mastodon-parse.h"
+#include "quitx/richtext.h"
 #include "quitx/store.h"
 #include "quitx/templates.h"
+#include "quitx/tid.h"
 #include "quitx/xmalloc.h"
 
 #define HANDLER_TICK_US		(500 * LWS_US_PER_MS)
@@ -36,6 +39,9 @@
 #define REPLY_PRIORITY		10	/* before announcements and bulk */
 #define TOKEN_BYTES		32	/* 256 bits, base64url: 43 characters */
 #define CONTESTED_TELL_MAX	8
+/* a resent chat message is looked for among those sent since queueing,
+   less this much for the chat service's clock */
+#define CHAT_CLOCK_SLACK	300
 
 struct handler {
 	struct lws_context		*lws;
@@ -56,7 +62,14 @@ struct incoming {
 	const char	*alias;		/* how the event spells them ("user") */
 	const char	*status_id;	/* the post to answer */
 	const char	*visibility;
+	const char	*author;	/* as the reply names them */
+	const char	*text;		/* what they wrote, as text */
+	const char	*in_reply_to;	/* the post theirs answers, or NULL */
+	const char *const *mentions;	/* accounts their post mentions */
+	size_t		 nmentions;
+	int		 from_bot;	/* the account says it is a bot */
 	struct mastodon_notification n;
+	struct bsky_post bp;
 };
 
 /* Mastodon's visibilities, from widest to narrowest. */
@@ -193,6 +206,69 @@ mastodon_body(const char *acct, const char *text, const char *reply_to,
 	return body;
 }
 
+/* "2026-11-23T10:00:00.000Z": the form atproto's datetimes take. */
+static void
+iso_time(char *out, size_t size, int64_t t)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+/*
+ * A Bluesky chat message: private answers.  No mention facets (nobody
+ * is notified through a message); links get theirs.
+ */
+static char *
+bluesky_chat_body(const char *did, const char *text, int64_t now)
+{
+	json_t	*o;
+	char	 at[32], *body;
+
+	iso_time(at, sizeof(at), now - CHAT_CLOCK_SLACK);
+	o = json_pack("{s:{s:s, s:s, s:o, s:s}}", "chat", "to", did, "text",
+	    text, "facets", richtext_facets(text, NULL, NULL), "queued_at", at);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return body;
+}
+
+/*
+ * A Bluesky post answering theirs: the record is complete, its key
+ * chosen, before the row is queued, so every attempt sends the same
+ * putRecord.  A reply notifies the author without a mention; other
+ * @names in the text get no facet and notify no one.  A part after the
+ * first (a thread) gets its reply refs when sent.
+ */
+static char *
+bluesky_post_body(const struct incoming *in, const char *text, int first,
+    enum lang lang, int64_t now)
+{
+	json_t	*record, *o;
+	char	 rkey[TID_LEN + 1], at[32], *body;
+
+	tid_next(rkey);
+	iso_time(at, sizeof(at), now);
+	record = json_pack("{s:s, s:s, s:s, s:[s], s:o}", "$type",
+	    "app.bsky.feed.post", "text", text, "createdAt", at, "langs",
+	    config_lang_name(lang), "facets", richtext_facets(text, NULL,
+	    NULL));
+	if (first && in->bp.uri != NULL && in->bp.cid != NULL)
+		json_object_set_new(record, "reply", json_pack(
+		    "{s:{s:s, s:s}, s:{s:s, s:s}}",
+		    "root", "uri", in->bp.root_uri != NULL ? in->bp.root_uri :
+		    in->bp.uri, "cid", in->bp.root_cid != NULL ?
+		    in->bp.root_cid : in->bp.cid,
+		    "parent", "uri", in->bp.uri, "cid", in->bp.cid));
+	o = json_pack("{s:{s:s, s:o}}", "post", "rkey", rkey, "record",
+	    record);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return body;
+}
+
 static int
 queue(struct store *st, int64_t bot_id, int64_t member_id, const char *kind,
     const char *idem, const char *body, const char *recipient, int64_t now)
@@ -212,6 +288,68 @@ queue(struct store *st, int64_t bot_id, int64_t member_id, const char *kind,
 	return store_outbox_add(st, &row, &id) == -1 ? -1 : 0;
 }
 
+/*
+ * Queue one answer: on Mastodon one status; on Bluesky a chat message
+ * when private, else a reply, split into a thread when it is over the
+ * post limit (idem keys: idem, then idem/2, idem/3...).
+ */
+static int
+queue_answer(struct store *st, const struct incoming *in,
+    enum network network, int64_t bot_id, int64_t member_id,
+    const char *account, const char *text, int private, enum lang lang,
+    const char *kind, const char *idem, int64_t now)
+{
+	struct outbox_new	 row;
+	char			**parts = NULL, *body, *key;
+	int64_t			 id = 0;
+	size_t			 i, n;
+	int			 rc = 0;
+
+	if (network == NETWORK_MASTODON) {
+		body = mastodon_body(account, text, in != NULL ?
+		    in->status_id : NULL, in != NULL ? in->visibility : NULL,
+		    private, lang);
+		rc = queue(st, bot_id, member_id, kind, idem, body, account,
+		    now);
+		explicit_bzero(body, strlen(body));
+		free(body);
+		return rc;
+	}
+	if (private || in == NULL) {
+		n = richtext_split(text, RICHTEXT_CHAT_GRAPHEMES, RICHTEXT_CHAT_BYTES,
+		    &parts);
+	} else
+		n = richtext_split(text, RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES,
+		    &parts);
+	for (i = 0; i < n && rc == 0; i++) {
+		body = private || in == NULL ?
+		    bluesky_chat_body(account, parts[i], now) :
+		    bluesky_post_body(in, parts[i], i == 0, lang, now);
+		key = i == 0 ? xstrdup(idem) : xasprintf("%s/%zu", idem, i + 1);
+		memset(&row, 0, sizeof(row));
+		row.bot_account_id = bot_id;
+		row.member_id = member_id;
+		/* a public thread: each part after its parent is sent */
+		row.thread_parent_id = private || in == NULL ? 0 : id;
+		row.kind = kind;
+		row.priority = REPLY_PRIORITY;
+		row.idem_key = key;
+		row.body = body;
+		row.not_before = now;
+		row.recipient = account;
+		rc = store_outbox_add(st, &row, &id) == -1 ? -1 : 0;
+		free(key);
+		explicit_bzero(body, strlen(body));
+		free(body);
+	}
+	for (i = 0; i < n; i++) {
+		explicit_bzero(parts[i], strlen(parts[i]));
+		free(parts[i]);
+	}
+	free(parts);
+	return rc;
+}
+
 /* Tell the other claimants of a handle, privately, on their own bot. */
 static int
 tell_others(struct store *st, const struct config *conf,
@@ -222,7 +360,7 @@ tell_others(struct store *st, const struct config *conf,
 	struct tmpl_vars	 v;
 	enum network		 net;
 	enum lang		 lang;
-	char			*server, *bot, *text, *body, *idem, *p;
+	char			*server, *bot, *text, *idem, *p;
 	int			 n, i, rc = 0;
 
 	if ((n = store_claim_others(st, member_id, handle, others,
@@ -234,13 +372,11 @@ tell_others(struct store *st, const struct config *conf,
 			claimant_clear(&others[i]);
 			continue;
 		}
-		if (others[i].network != NETWORK_MASTODON ||
-		    others[i].bot_account_id == 0 ||
+		if (others[i].bot_account_id == 0 ||
 		    store_bot_account_get(st, others[i].bot_account_id, &net,
 		    &server, &bot, &lang) != 1) {
-			/* Bluesky members are told once that connector lands */
-			log_info("contested @%s: another claimant is not on "
-			    "Mastodon; not told", handle);
+			log_info("contested @%s: another claimant has no bot "
+			    "account left to write through; not told", handle);
 			claimant_clear(&others[i]);
 			continue;
 		}
@@ -249,19 +385,17 @@ tell_others(struct store *st, const struct config *conf,
 		v.bot = bot;
 		text = templates_render(conf->templates, others[i].lang,
 		    T_CONTESTED_OTHER, &v);
-		body = mastodon_body(others[i].account, text, NULL, NULL, 1,
-		    others[i].lang);
 		/* once per claimant, handle and contender, however often
 		   the contender claims it again */
 		idem = xasprintf("contested:%s:%s:%s", handle, in->account,
 		    others[i].account);
 		for (p = idem; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-		if (queue(st, others[i].bot_account_id, others[i].member_id,
-		    "private", idem, body, others[i].account, now) == -1)
+		if (queue_answer(st, NULL, net, others[i].bot_account_id,
+		    others[i].member_id, others[i].account, text, 1,
+		    others[i].lang, "private", idem, now) == -1)
 			rc = -1;
 		free(idem);
-		free(body);
 		free(text);
 		free(server);
 		free(bot);
@@ -279,7 +413,7 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 	struct member		 m;
 	struct person		 p;
 	int64_t			 member_id = 0;
-	char			*link = NULL, *text, *body, *idem;
+	char			*link = NULL, *text, *idem;
 	const char		*kind;
 	size_t			 i;
 	int			 created = 0, auto_link_off, rc = -1;
@@ -341,16 +475,14 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 			continue;
 		text = conversation_text(conf, cmd, &p, in->bot_handle, link,
 		    d->answers[i].which);
-		body = mastodon_body(in->n.account_acct, text, in->status_id,
-		    in->visibility, d->answers[i].private, cmd->lang);
 		kind = d->is_help ? "help" : d->answers[i].private ?
 		    "private" : "reply";
 		idem = xasprintf("reply:%lld:%zu", (long long)in->inbox_id, i);
-		rc = queue(st, in->bot_id, d->forget ? 0 : member_id, kind,
-		    idem, body, in->account, now);
+		rc = queue_answer(st, in, in->network, in->bot_id,
+		    d->forget ? 0 : member_id, in->network ==
+		    NETWORK_MASTODON ? in->author : in->account, text,
+		    d->answers[i].private, cmd->lang, kind, idem, now);
 		free(idem);
-		explicit_bzero(body, strlen(body));
-		free(body);
 		explicit_bzero(text, strlen(text));
 		free(text);
 	}
@@ -389,6 +521,34 @@ read_mastodon(struct incoming *in, const char *payload, const char **why)
 	}
 	in->status_id = in->n.status_id;
 	in->visibility = in->n.status_visibility;
+	in->author = in->n.account_acct;
+	in->text = in->n.text;
+	in->in_reply_to = in->n.in_reply_to_id;
+	in->mentions = (const char *const *)in->n.mentions;
+	in->nmentions = in->n.nmentions;
+	in->from_bot = in->n.account_bot;
+	return 0;
+}
+
+/* Who wrote, from a Bluesky inbox payload.  0, or -1 with a reason. */
+static int
+read_bluesky(struct incoming *in, const char *payload, const char **why)
+{
+	char	err[128];
+
+	if (bsky_post_parse(payload, &in->bp, err, sizeof(err)) == -1) {
+		*why = "not a Bluesky event";
+		return -1;
+	}
+	/* the member key is the DID: handles change, DIDs do not */
+	in->account = xstrdup(in->bp.did);
+	in->alias = in->bp.handle;
+	in->author = in->bp.handle != NULL ? in->bp.handle : in->bp.did;
+	in->status_id = in->bp.uri;
+	in->text = in->bp.text;
+	in->in_reply_to = in->bp.parent_uri;
+	in->mentions = (const char *const *)in->bp.mentions;
+	in->nmentions = in->bp.nmentions;
 	return 0;
 }
 
@@ -399,6 +559,7 @@ incoming_clear(struct incoming *in)
 	free(in->bot_handle);
 	free(in->account);
 	mastodon_notification_clear(&in->n);
+	bsky_post_clear(&in->bp);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -429,13 +590,9 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	if (store_bot_account_get(st, row->bot_account_id, &in.network,
 	    &in.bot_server, &in.bot_handle, &in.bot_lang) != 1)
 		return -1;
-	if (in.network != NETWORK_MASTODON) {
-		*state = INBOX_IGNORED;
-		*reason = "no handler for this network yet";
-		rc = 0;
-		goto out;
-	}
-	if (read_mastodon(&in, row->payload, reason) == -1) {
+	if ((in.network == NETWORK_MASTODON ? read_mastodon(&in,
+	    row->payload, reason) : read_bluesky(&in, row->payload,
+	    reason)) == -1) {
 		*state = INBOX_FAILED;
 		rc = 0;
 		goto out;
@@ -446,22 +603,22 @@ handle_event(struct handler *h, const struct inbox_row *row,
 		log_info("@%s follows @%s", acct, in.bot_handle);
 		goto out;
 	}
-	if (strcmp(row->kind, "mention") != 0 || in.n.account_bot ||
-	    strcasecmp(in.n.account_acct, in.bot_handle) == 0) {
+	if (strcmp(row->kind, "mention") != 0 || in.from_bot ||
+	    strcasecmp(in.author, in.bot_handle) == 0) {
 		/* never answer the bot itself or another bot */
 		*state = INBOX_IGNORED;
-		*reason = in.n.account_bot ? "from a bot account" :
+		*reason = in.from_bot ? "from a bot account" :
 		    "not a mention by a person";
 		rc = 0;
 		goto out;
 	}
-	call = in.n.in_reply_to_id != NULL && store_outbox_is_sent_kind(st,
-	    in.bot_id, in.n.in_reply_to_id, "call") == 1;
+	call = in.in_reply_to != NULL && store_outbox_is_sent_kind(st,
+	    in.bot_id, in.in_reply_to, "call") == 1;
 	memset(&ci, 0, sizeof(ci));
-	ci.text = in.n.text != NULL ? in.n.text : "";
+	ci.text = in.text != NULL ? in.text : "";
 	ci.len = strlen(ci.text);
-	ci.mentions = (const char *const *)in.n.mentions;
-	ci.nmentions = in.n.nmentions;
+	ci.mentions = in.mentions;
+	ci.nmentions = in.nmentions;
 	ci.bot_handle = in.bot_handle;
 	ci.reply_to_call = call;
 	ci.hint = in.bot_lang;

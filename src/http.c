@@ -459,6 +459,7 @@ reap(struct http *h)
 	void			*priv;
 	char			*ip = NULL;
 	double			 secs = 0;
+	curl_off_t		 retry;
 	int			 left;
 
 	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
@@ -468,6 +469,7 @@ reap(struct http *h)
 		r = priv;
 		memset(&res, 0, sizeof(res));
 		curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &secs);
+		retry = 0;
 		res.seconds = secs;
 		curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_IP, &ip);
 		res.primary_ip = ip != NULL ? ip : "";
@@ -482,6 +484,10 @@ reap(struct http *h)
 		res.body = r->resp != NULL ? r->resp : "";
 		res.len = r->resp_len;
 		res.rl = r->rl;
+		/* Retry-After in seconds (curl also reads an HTTP date) */
+		if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER,
+		    &retry) == CURLE_OK && retry > 0)
+			res.retry_after = (long)retry;
 		res.link_next = r->link_next;
 		res.link_prev = r->link_prev;
 		http_request_label(r, label, sizeof(label));

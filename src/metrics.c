@@ -11,6 +11,7 @@
 
 #include "quitx/config.h"
 #include "quitx/daemon.h"
+#include "quitx/bluesky.h"
 #include "quitx/mastodon.h"
 #include "quitx/store.h"
 
@@ -63,6 +64,16 @@ metrics_render(const struct daemon_state *ds, size_t *len)
 			    mastodon_state_name((enum mastodon_state)i),
 			    mastodon_state(ds->mastodon[j]) ==
 			    (enum mastodon_state)i);
+	family(f, "quitx_bluesky_account_state", "gauge",
+	    "1 for the state each Bluesky bot account is in.");
+	for (j = 0; j < ds->nbluesky; j++)
+		for (i = 0; i < BLUESKY_STATE_COUNT; i++)
+			fprintf(f, "quitx_bluesky_account_state{account=\"%s\","
+			    "state=\"%s\"} %d\n",
+			    bluesky_handle(ds->bluesky[j]),
+			    bluesky_state_name((enum bluesky_state)i),
+			    bluesky_state(ds->bluesky[j]) ==
+			    (enum bluesky_state)i);
 	family(f, "quitx_members", "gauge", "Registered members, by network.");
 	for (i = 0; i < NETWORK_COUNT; i++)
 		fprintf(f, "quitx_members{network=\"%s\"} %" PRId64 "\n",

@@ -99,6 +99,12 @@ on_sent(const struct send_result *res, void *arg)
 		    err);
 		store_outbox_failed(p->store, id, res->remote_id, err);
 		break;
+	case SEND_UNREACHABLE:
+		log_info("%s: row %lld not delivered: the recipient does not "
+		    "accept messages from this account (%s)", p->label,
+		    (long long)id, err);
+		store_outbox_failed(p->store, id, NULL, OUTBOX_UNREACHABLE);
+		break;
 	}
 	pacer_schedule(p, 0);
 }

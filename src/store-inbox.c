@@ -75,7 +75,8 @@ store_inbox_add(struct store *st, int64_t bot_account_id,
 	if (ins == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(ins, 1, bot_account_id);
+		sqlite3_bind_int64(ins, 1, ev[i].bot_account_id != 0 ?
+		    ev[i].bot_account_id : bot_account_id);
 		sqlite3_bind_text(ins, 2, ev[i].event_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, ev[i].kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, ev[i].payload, -1, SQLITE_STATIC);

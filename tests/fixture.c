@@ -14,6 +14,26 @@
 
 #include "quitx/xmalloc.h"
 
+/*
+ * The daemon's log on stderr, without the libraries' debug lines (cmocka
+ * cuts long failure messages); returns what the message says instead.
+ */
+static const char *
+fx_log_dump(struct fixture *fx)
+{
+	char	*text = tu_slurp(fx->log), *line, *save = NULL;
+
+	fprintf(stderr, "--- quitx log (%s) ---\n", fx->log);
+	for (line = text != NULL ? strtok_r(text, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, " debug lws:") == NULL &&
+		    strstr(line, " debug http:") == NULL)
+			fprintf(stderr, "%s\n", line);
+	fprintf(stderr, "--- end of the log ---\n");
+	free(text);
+	return "(on stderr above)";
+}
+
 void
 fx_daemon_start(struct fixture *fx)
 {
@@ -64,7 +84,7 @@ fx_daemon_stop(struct fixture *fx)
 	char	*why = daemon_halt(fx);
 
 	if (why != NULL)
-		fail_msg("%s:\n%s", why, tu_slurp(fx->log));
+		fail_msg("%s:\n%s", why, fx_log_dump(fx));
 }
 
 /* One integer from the store (the daemon has it open: WAL allows it). */
@@ -108,7 +128,7 @@ fx_wait_db(struct fixture *fx, const char *sql, long long want, int secs)
 		usleep(50000);
 	}
 	fail_msg("%s: got %lld, want %lld; log:\n%s", sql, got, want,
-	    tu_slurp(fx->log));
+	    fx_log_dump(fx));
 }
 
 void
@@ -126,7 +146,7 @@ fx_wait_log(struct fixture *fx, const char *needle, int secs)
 		free(text);
 		usleep(50000);
 	}
-	fail_msg("no \"%s\" in the log:\n%s", needle, tu_slurp(fx->log));
+	fail_msg("no \"%s\" in the log:\n%s", needle, fx_log_dump(fx));
 }
 
 json_t *
@@ -172,7 +192,7 @@ fx_wait_peer_stat(struct fixture *fx, const char *name, long long want, int secs
 		usleep(50000);
 	}
 	fail_msg("peer %s: got %lld, want %lld; log:\n%s", name, got, want,
-	    tu_slurp(fx->log));
+	    fx_log_dump(fx));
 }
 
 /* A member mentions the bot; returns the notification id (free it). */
@@ -318,7 +338,7 @@ fx_statuses(struct fixture *fx, size_t n)
 		usleep(50000);
 	}
 	fail_msg("%zu statuses, want %zu; log:\n%s", json_array_size(all), n,
-	    tu_slurp(fx->log));
+	    fx_log_dump(fx));
 	return NULL;
 }
 
@@ -334,4 +354,100 @@ fx_db_exec(struct fixture *fx, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
+}
+
+struct fixture *
+fx_start_bluesky(const char *extra)
+{
+	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+
+	fx->dir = tu_tmpdir();
+	tu_link_messages(fx->dir);
+	fx->peer = tu_peer_start(fx->dir, "bluesky-peer", "--account",
+	    FX_BSKY_EN ":pw-en-1234", "--account", FX_BSKY_FR ":pw-fr-1234",
+	    "--ping-interval", "1", (char *)NULL);
+	fx->db = xasprintf("%s/quitx.db", fx->dir);
+	fx->log = xasprintf("%s/quitx.log", fx->dir);
+	fx->port = tu_free_port();
+	free(tu_write(fx->dir, "en.password", 0600, "pw-en-1234\n"));
+	free(tu_write(fx->dir, "fr.password", 0600, "pw-fr-1234\n"));
+	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
+	    "store = \"quitx.db\";\nlisten = \"127.0.0.1:%d\";\n"
+	    "log_level = \"debug\";\nca_file = \"%s\";\n"
+	    "public_url = \"https://quitx.example.org\";\n%s\n"
+	    "campaign = { day = \"2027-01-20\"; };\n"
+	    "streams = { timeout = 10; poll_interval = 1; };\n"
+	    "bluesky = { plc = \"%s\"; jetstream = [ \"wss://127.0.0.1:%d"
+	    "/subscribe\" ]; };\n"
+	    "accounts = (\n"
+	    " { network = \"bluesky\"; server = \"%s\"; handle = \""
+	    FX_BSKY_EN "\"; language = \"en\"; password_file = "
+	    "\"en.password\"; },\n"
+	    " { network = \"bluesky\"; server = \"%s\"; handle = \""
+	    FX_BSKY_FR "\"; language = \"fr\"; password_file = "
+	    "\"fr.password\"; } );\n",
+	    fx->port, fx->peer->ca, extra != NULL ? extra : "",
+	    fx->peer->base, fx->peer->port, fx->peer->base, fx->peer->base);
+	fx_daemon_start(fx);
+	fx_wait_peer_stat(fx, "create_session", 2, 10);
+	fx_wait_peer_stat(fx, "jetstream_active", 1, 10);
+	fx_wait_log(fx, "@" FX_BSKY_FR " (bluesky): connected as", 10);
+	fx_wait_log(fx, "@" FX_BSKY_EN " (bluesky): connected as", 10);
+	return fx;
+}
+
+char *
+fx_bsky_post(struct fixture *fx, const char *from, const char *text,
+    const char *reply_to)
+{
+	json_t	*req, *res;
+	char	*body, *uri;
+
+	req = json_pack("{s:s, s:s}", "from", from, "text", text);
+	if (reply_to != NULL)
+		json_object_set_new(req, "reply_to", json_string(reply_to));
+	body = json_dumps(req, JSON_COMPACT);
+	res = fx_peer_call(fx, "POST", "/_peer/post", body);
+	uri = xstrdup(json_string_value(json_object_get(res, "uri")));
+	json_decref(req);
+	json_decref(res);
+	free(body);
+	return uri;
+}
+
+char *
+fx_bsky_did(struct fixture *fx, const char *handle)
+{
+	json_t	*res;
+	char	*path, *did;
+
+	path = xasprintf("/_peer/account?handle=%s", handle);
+	res = fx_peer_call(fx, "GET", path, NULL);
+	did = xstrdup(json_string_value(json_object_get(res, "did")));
+	json_decref(res);
+	free(path);
+	return did;
+}
+
+json_t *
+fx_bsky_posts(struct fixture *fx, const char *bot, size_t n)
+{
+	json_t	*v = NULL;
+	char	*did = fx_bsky_did(fx, bot), *path;
+	int	 i;
+
+	path = xasprintf("/_peer/posts?did=%s", did);
+	for (i = 0; i < 200; i++) {
+		json_decref(v);
+		v = fx_peer_call(fx, "GET", path, NULL);
+		if (json_array_size(v) >= n)
+			break;
+		usleep(50000);
+	}
+	if (json_array_size(v) < n)
+		fail_msg("%zu posts by %s, want %zu; log:\n%s",
+		    json_array_size(v), bot, n, fx_log_dump(fx));
+	free(path);
+	free(did);
+	return v;
 }

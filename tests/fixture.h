@@ -59,6 +59,25 @@ char		*fx_mention(struct fixture *fx, const char *bot,
  * lines added; returns once both streams are connected.
  */
 struct fixture	*fx_start_mastodon(const char *extra);
+/* The two Bluesky bots fx_start_bluesky configures, and their passwords. */
+#define FX_BSKY_EN	"helloquitx.test"
+#define FX_BSKY_FR	"helloquittex.test"
+
+/*
+ * A local Bluesky peer (PDS, PLC directory, chat and Jetstream) with
+ * FX_BSKY_EN (English) and FX_BSKY_FR (French), and the daemon against
+ * it, extra config lines added; returns once both bots have a session
+ * and Jetstream is connected.
+ */
+struct fixture	*fx_start_bluesky(const char *extra);
+/* A member posts on the Bluesky peer; returns the post's at-uri (free). */
+char		*fx_bsky_post(struct fixture *fx, const char *from,
+		    const char *text, const char *reply_to);
+/* The DID the peer gave an account (free it). */
+char		*fx_bsky_did(struct fixture *fx, const char *handle);
+/* A bot's posts on the peer, oldest first, once there are n (10 s). */
+json_t		*fx_bsky_posts(struct fixture *fx, const char *bot, size_t n);
+
 /* Write to the store behind the daemon's back (an expired link...). */
 void		 fx_db_exec(struct fixture *fx, const char *sql);
 /* from mentions bot with text, as Mastodon renders it; the id (free). */

@@ -140,6 +140,12 @@ test_defaults(void **state)
 	assert_int_equal(conf->campaign.hour, 12);
 	assert_string_equal(conf->campaign.timezone, "Europe/Paris");
 	assert_int_equal(conf->campaign.languages, 3);
+	assert_string_equal(conf->bluesky.plc, "https://plc.directory");
+	assert_int_equal(conf->bluesky.njetstream, 2);
+	assert_string_equal(conf->bluesky.jetstream[0],
+	    "wss://jetstream1.us-east.bsky.network/subscribe");
+	assert_string_equal(conf->bluesky.chat_service,
+	    "did:web:api.bsky.chat#bsky_chat");
 	free(errs);
 	free(text);
 	config_free(conf);
@@ -258,6 +264,18 @@ static const struct bad_case bad_cases[] = {
 	  "already defined at line 2" },
 	{ "accounts = ( 3 );\n",
 	  "quitx.conf:1: each entry of 'accounts' must be a group" },
+	{ "accounts = ();\nbluesky = { plc = \"http://plc.example\"; };\n",
+	  "quitx.conf:2: 'plc' must be an https:// URL" },
+	{ "accounts = ();\nbluesky = {\n jetstream = [ \"wss://j.example\" ]; };\n",
+	  "quitx.conf:3: each 'jetstream' entry is a wss:// URL with its path" },
+	{ "accounts = ();\nbluesky = {\n jetstream = [ \"https://j.example/subscribe\" ]; };\n",
+	  "quitx.conf:3: each 'jetstream' entry is a wss:// URL" },
+	{ "accounts = ();\nbluesky = { jetstream = \"wss://j.example/subscribe\"; };\n",
+	  "quitx.conf:2: 'bluesky.jetstream' must be an array" },
+	{ "accounts = ();\nbluesky = { chat_service = \"api.bsky.chat\"; };\n",
+	  "quitx.conf:2: 'chat_service' is a service DID with its fragment" },
+	{ "accounts = ();\nbluesky = { appview = \"https://x.example\"; };\n",
+	  "quitx.conf:2: unknown key 'bluesky.appview'" },
 };
 
 static void

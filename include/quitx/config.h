@@ -55,6 +55,15 @@ struct config_streams {
 	int	poll_interval;	/* seconds between polls while a stream is down */
 };
 
+/* Where the Bluesky connector finds the network's shared services. */
+#define BLUESKY_JETSTREAM_MAX	8
+struct config_bluesky {
+	char	*plc;		/* PLC directory: https://plc.directory */
+	char	*jetstream[BLUESKY_JETSTREAM_MAX];	/* wss://.../subscribe */
+	size_t	 njetstream;	/* 0: notifications polling only */
+	char	*chat_service;	/* atproto-proxy target of chat.bsky.* */
+};
+
 struct templates;
 
 struct config {
@@ -72,6 +81,7 @@ struct config {
 	enum log_level		 log_level;
 	struct config_campaign	 campaign;
 	struct config_streams	 streams;
+	struct config_bluesky	 bluesky;
 	struct config_account	*accounts;
 	size_t			 naccounts;
 };

@@ -12,6 +12,7 @@
 #include <time.h>
 
 struct config;
+struct bluesky;
 struct mastodon;
 struct store;
 struct upload_worker;
@@ -25,6 +26,8 @@ struct daemon_state {
 	unsigned long		 reload_failures;
 	struct mastodon		**mastodon;	/* the connected accounts */
 	size_t			 nmastodon;
+	struct bluesky		**bluesky;
+	size_t			 nbluesky;
 	struct upload_worker	*uploads;	/* ingests uploaded archives */
 	char			*upload_dir;	/* spooled uploads, beside the store */
 };

@@ -30,6 +30,7 @@ struct http_response {
 	const char		*body;		/* NUL-terminated, may hold NULs */
 	size_t			 len;
 	struct http_ratelimit	 rl;
+	long			 retry_after;	/* Retry-After, seconds; 0: none */
 	const char		*link_next;	/* Link rel="next", or NULL */
 	const char		*link_prev;	/* Link rel="prev", or NULL */
 	double			 seconds;	/* total time taken */

@@ -23,6 +23,9 @@ enum send_outcome {
 	SEND_RATE_LIMITED,	/* 429: wait until retry_at, then retry */
 	SEND_REFUSED,		/* refused for good (4xx): error says why;
 				   remote_id set if it was posted to nobody */
+	SEND_UNREACHABLE,	/* a private message the recipient's settings
+				   refuse (Bluesky chat): kept apart, so the
+				   member can be asked to open them */
 };
 
 struct send_result {
@@ -57,6 +60,10 @@ void		 outbox_pacer_free(struct outbox_pacer *p);
 
 /* Seconds to wait before attempt n + 1 after n transient failures. */
 int		 outbox_backoff(int attempts);
+
+/* The reason kept on a row the recipient's settings refused. */
+#define OUTBOX_UNREACHABLE	"unreachable: the recipient's settings refuse " \
+				"messages from this account"
 
 /* Attempts after which a transiently failing row is given up. */
 #define OUTBOX_MAX_ATTEMPTS	12

@@ -90,12 +90,14 @@ struct inbox_event {
 	enum inbox_state	 state;		/* NEW, or IGNORED with a reason */
 	const char		*reason;	/* why IGNORED, else NULL */
 	int			 added;		/* out: 1 if it was new */
+	int64_t			 bot_account_id; /* 0: the call's */
 };
 
 /*
  * Write events (those already there are skipped) and, when stream is not
  * NULL, set that stream's cursor, in one transaction: a crash keeps both
- * or neither.  Returns how many events were new, or -1.
+ * or neither.  An event with its own bot_account_id goes to that bot (a
+ * stream shared by several bots).  Returns how many events were new, or -1.
  */
 int	store_inbox_add(struct store *st, int64_t bot_account_id,
 	    struct inbox_event *ev, size_t n, const char *stream,
