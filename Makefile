@@ -21,7 +21,7 @@ DEB_BUILD  = gcc make pkg-config libcurl4-openssl-dev libwebsockets-dev \
              libssl-dev libunistring-dev libzip-dev \
              tzdata ca-certificates
 DEB_CHECK  = libcmocka-dev clang libclang-rt-14-dev perl curl openssl \
-             chromium $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
+             chromium postgresql redis-server $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 
 WARN       = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wformat-truncation \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -65,7 +65,7 @@ FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 10000
 
 .PHONY: all check check-unit check-asan check-fuzz check-src fuzz demo bench \
-        install clean deps browser-deps pkgconfig-ok
+        install clean deps browser-deps pkgconfig-ok atproto-deps check-atproto
 
 all: $(B)/quitx
 
@@ -141,11 +141,31 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# atproto-deps: the real Bluesky stack (@atproto/dev-env, pinned by
+# tests/atproto/package-lock.json, with Node 22 from the npm registry),
+# installed once per lock into a cache folder outside the clone.
+atproto-deps: deps
+	@tests/atproto/stack.sh install
+
+# check-atproto: the stack on loopback (fresh PostgreSQL and Redis), the
+# smoke checks of its answers, and quitx's Bluesky code against it;
+# stopped by pid whatever happens.
+check-atproto: $(B)/tests/atproto/test-atproto
+	tests/atproto/stack.sh run $(abspath $(B))/atproto sh -c \
+	  'tests/atproto/smoke.sh && CMOCKA_MESSAGE_OUTPUT=TAP \
+	   prove --merge -f $(abspath $(B))/tests/atproto/test-atproto'
+
+$(B)/tests/atproto/test-atproto: $(B)/tests/atproto/test-atproto.o \
+    $(B)/tests/testutil.o $(B)/libquitx.a
+	$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) $(XLDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 # check: every test, plain and under ASan+UBSan, the fuzz targets over
-# their seeds, and the source rules.  WERROR: zero warnings is the rule.
-check: deps browser-deps
+# their seeds, the real Bluesky stack, and the source rules.  WERROR:
+# zero warnings is the rule.
+check: deps browser-deps atproto-deps
 	@$(MAKE) --no-print-directory check-src
 	@$(MAKE) --no-print-directory XCFLAGS=-Werror check-unit
+	@$(MAKE) --no-print-directory XCFLAGS=-Werror check-atproto
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-fuzz
 
@@ -204,6 +224,7 @@ fuzz: $(FUZZ_BIN)
 check-src:
 	@if grep -nE '\<(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' \
 	    src/*.c src/*.h include/quitx/*.h tests/*.c tests/fuzz/*.c tests/bench/*.c \
+	    tests/atproto/*.c \
 	    $(wildcard tests/peers/*.c); then \
 	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
 	  exit 1; fi
