@@ -7,10 +7,12 @@
 # Makes a synthetic population with X archives (the project's generator),
 # starts the local Mastodon peer (tests/peers/mastodon-peer: HTTPS and WSS
 # on loopback with a certificate made here), writes a config with two
-# Mastodon bot accounts on it and two Bluesky accounts (dummy secrets, not
-# contacted yet), validates it and runs the daemon.  Members mention the
-# bots, one follows, the stream drops while a mention arrives; the demo
-# shows each reaching the inbox once.  Jeanne uploads her X archive
+# Mastodon bot accounts on it, and the local Bluesky peer (a PLC directory,
+# PDS, chat service and Jetstream in one program) with two Bluesky bots;
+# validates the config and runs the daemon.  Members mention the bots, one
+# follows, the stream drops while a mention arrives; the demo shows each
+# reaching the inbox once.  A Bluesky member follows and registers: a
+# reply under her post, her upload link in a chat message.  Jeanne uploads her X archive
 # through her link; the team imports its records.  Then /healthz, /metrics, a SIGHUP
 # reload, `quitx stats`, and SIGTERM.  Nothing leaves 127.0.0.1.
 set -eu
@@ -19,7 +21,7 @@ QUITX=${1:-}
 PEERS=${2:-}
 MESSAGES=${3:-}
 TOOLS=${4:-}
-if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ] ||
+if [ -z "$QUITX" ] || [ ! -x "$QUITX" ] || [ ! -x "$PEERS/mastodon-peer" ] || [ ! -x "$PEERS/bluesky-peer" ] ||
     [ ! -f "$MESSAGES/en.conf" ] || [ ! -x "$TOOLS/gen-archive" ]; then
 	echo "usage: sh tests/demo.sh /abs/build/quitx /abs/build/tests/peers /abs/conf/messages /abs/build/tests/tools" >&2
 	exit 2
@@ -31,13 +33,15 @@ done
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/quitx-demo.XXXXXX")
 PID=""
 PEER_PID=""
+BSKY_PID=""
 
 cleanup() {
-	if [ -n "$PEER_PID" ]; then
-		kill -TERM "$PEER_PID" 2>/dev/null || true
-		wait "$PEER_PID" 2>/dev/null || true
-		PEER_PID=""
-	fi
+	for p in $PEER_PID $BSKY_PID; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	PEER_PID=""
+	BSKY_PID=""
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null || true
 		i=0
@@ -106,6 +110,33 @@ done
 MASTODON=$(sed -n 's/.*listening on \(.*\)$/https:\/\/\1/p' "$DIR/peer.out")
 echo "Mastodon-like instance at $MASTODON (its certificate: $DIR/peer-cert.pem)"
 
+step "a local Bluesky (PLC, PDS, chat, Jetstream): $PEERS/bluesky-peer"
+"$PEERS/bluesky-peer" --port 0 --cert "$DIR/peer-cert.pem" \
+	--key "$DIR/peer-key.pem" \
+	--account "helloquitx.test:$(cat "$DIR/secrets/bluesky-en.password")" \
+	--account "helloquittex.test:$(cat "$DIR/secrets/bluesky-fr.password")" \
+	> "$DIR/bsky.out" 2> "$DIR/bsky.log" &
+BSKY_PID=$!
+i=0
+until grep -q 'listening on' "$DIR/bsky.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "the Bluesky peer did not start"
+	sleep 0.1
+done
+BSKY=$(sed -n 's/.*listening on \(.*\)$/https:\/\/\1/p' "$DIR/bsky.out")
+echo "Bluesky-like network at $BSKY (Jetstream: wss://${BSKY#https://}/subscribe)"
+
+# bsky CONTROL-PATH JSON: act on the Bluesky peer as a member would
+bsky() {
+	curl -fsS --max-time 5 --cacert "$DIR/peer-cert.pem" -X POST \
+		-H 'Content-Type: application/json' -d "$2" "$BSKY$1" \
+		|| fail "the Bluesky peer refused $1"
+}
+bsky_get() {
+	curl -fsS --max-time 5 --cacert "$DIR/peer-cert.pem" "$BSKY$1" \
+		|| fail "the Bluesky peer refused GET $1"
+}
+
 # peer CONTROL-PATH JSON: act on the instance as a member would
 peer() {
 	curl -fsS --max-time 5 --cacert "$DIR/peer-cert.pem" -X POST \
@@ -130,7 +161,7 @@ JEANNE_X=$(awk -F'\t' 'NR <= 10 && $3 == "" { print $2; exit }' "$DIR/pop/popula
 [ -n "$JEANNE_X" ] || fail "no archive holder off Mastodon in the population"
 echo "jeanne's X handle: @$JEANNE_X"
 
-step "config in $DIR (Bluesky secrets are dummies: no connector yet)"
+step "config in $DIR"
 # Relative paths resolve against the directory of the config file.
 cat > "$DIR/quitx.conf" <<EOF
 store = "quitx.db";
@@ -140,6 +171,10 @@ ca_file = "peer-cert.pem";
 messages = "$MESSAGES";
 public_url = "https://quitx.example.org";
 streams = { timeout = 10; poll_interval = 2; };
+bluesky = {
+  plc = "$BSKY";
+  jetstream = [ "wss://${BSKY#https://}/subscribe" ];
+};
 campaign = {
   day = "2027-01-20";
   time = "12:00";
@@ -153,11 +188,11 @@ accounts = (
   { network = "mastodon"; server = "$MASTODON";
     handle = "HelloQuitteX"; language = "fr";
     token_file = "secrets/mastodon-fr.token"; },
-  { network = "bluesky"; server = "https://bsky.example";
-    handle = "helloquitx.bsky.example"; language = "en";
+  { network = "bluesky"; server = "$BSKY";
+    handle = "helloquitx.test"; language = "en";
     password_file = "secrets/bluesky-en.password"; },
-  { network = "bluesky"; server = "https://bsky.example";
-    handle = "helloquittex.bsky.example"; language = "fr";
+  { network = "bluesky"; server = "$BSKY";
+    handle = "helloquittex.test"; language = "fr";
     password_file = "secrets/bluesky-fr.password"; }
 );
 EOF
@@ -182,6 +217,11 @@ step "both Mastodon bots connect: token check, instance, stream"
 wait_log 'stream connected' 2
 grep -E 'connected as|stream connected' "$DIR/quitx.log"
 
+step "both Bluesky bots connect: handle, DID document, session, Jetstream"
+wait_log 'jetstream: connected' 1
+wait_log '(bluesky): connected as' 2
+grep -E '\(bluesky\): connected as|jetstream: connected' "$DIR/quitx.log"
+
 step "members talk to the bots (English, French); a bot account is ignored"
 peer /_peer/mention '{"to":"HelloQuitX","from":"marie@piaille.example","content":"<p><span class=\"h-card\"><a href=\"https://mastodon.test/@HelloQuitX\" class=\"u-url mention\">@<span>HelloQuitX</span></a></span> hi! register @marie_x please</p>"}'
 peer /_peer/mention '{"to":"HelloQuitteX","from":"paul@social.example","content":"<p>@HelloQuitteX bonjour, mon compte X c&#39;est x.com/paul_x</p>","language":"fr"}'
@@ -205,6 +245,25 @@ step "lea changes her mind: forget me"
 peer /_peer/mention '{"to":"HelloQuitX","from":"lea@eldritch.example","content":"<p>@HelloQuitX forget me</p>"}'
 wait_log 'lea@eldritch.example: forget' 1
 grep 'lea@eldritch.example: ' "$DIR/quitx.log"
+
+step "on Bluesky, chloe follows @helloquittex.test and registers, in French"
+bsky /_peer/follow '{"from":"chloe.test","to":"helloquittex.test"}' >/dev/null
+wait_log 'jetstream: follow' 1
+bsky /_peer/post '{"from":"chloe.test","text":"@helloquittex.test bonjour ! inscription @chloe_x"}' >/dev/null
+wait_log 'inscription\|register (fr)' 1
+i=0
+until bsky_get /_peer/messages | grep -q '/u/'; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "chloe got no upload link by chat within 10 s"
+	sleep 0.1
+done
+echo "the bot's reply, threaded under her post:"
+bsky_get "/_peer/posts?handle=helloquittex.test" | sed -e 's/},{/}\n{/g' | \
+	sed -n 's/.*"text":"\([^"]*\)".*/  \1/p'
+echo
+echo "its chat message to her:"
+bsky_get /_peer/messages | sed -n 's/.*"text":"\([^"]*\)".*/  \1/p' | \
+	sed -e 's|/u/[A-Za-z0-9_-]*|/u/<personal link>|'
 
 step "what the members read (the statuses the bots posted, as the instance has them)"
 i=0
@@ -254,6 +313,8 @@ curl -fsS --max-time 2 "$BASE/metrics" > "$DIR/metrics" || fail "GET /metrics fa
 grep -v '^#' "$DIR/metrics" || fail "/metrics has no samples"
 grep -q '^quitx_bot_accounts{network="mastodon"} 2$' "$DIR/metrics" \
 	|| fail "/metrics does not count the 2 Mastodon bot accounts"
+grep -q '^quitx_bluesky_account_state{account="helloquittex.test",state="streaming"} 1$' \
+	"$DIR/metrics" || fail "/metrics does not show @helloquittex.test streaming"
 
 step "SIGHUP: reload the configuration"
 kill -HUP "$PID"
@@ -295,7 +356,6 @@ echo "(remove with: rm -rf $DIR)"
 cat <<'EOF'
 
 Not in this demo yet (the daemon does not do it yet):
-  - no Bluesky connection: the Bluesky accounts above are never contacted;
   - no matching yet: archives are in, suggestions are not computed;
   - no countdown posts and no campaign day (introductions, private messages).
 EOF
