@@ -22,12 +22,12 @@
 
 #include "quitx/bluesky-parse.h"
 #include "quitx/config.h"
+#include "quitx/backoff.h"
 #include "quitx/log.h"
 #include "quitx/store.h"
 #include "quitx/xmalloc.h"
 
 #define FRAME_MAX		(1u << 20)	/* larger frames are dropped */
-#define RETRY_MAX_SECS		60
 #define CURSOR_STREAM		"jetstream"
 #define CURSOR_SAVE_US		(5 * LWS_US_PER_SEC)
 #define RESUME_BACK_US		INT64_C(5000000)	/* replay 5 s before */
@@ -101,19 +101,6 @@ on_save(lws_sorted_usec_list_t *sul)
 		    CURSOR_SAVE_US);
 }
 
-/* 1 s, 2 s, 4 s ... 60 s, each between half and all of it (jitter). */
-static lws_usec_t
-reconnect_delay(int failures)
-{
-	lws_usec_t	us = LWS_US_PER_SEC;
-
-	while (failures-- > 1 && us < RETRY_MAX_SECS * LWS_US_PER_SEC)
-		us *= 2;
-	if (us > RETRY_MAX_SECS * LWS_US_PER_SEC)
-		us = RETRY_MAX_SECS * LWS_US_PER_SEC;
-	return us / 2 + (lws_usec_t)random() % (us / 2 + 1);
-}
-
 static void
 on_retry(lws_sorted_usec_list_t *sul)
 {
@@ -137,7 +124,7 @@ schedule_reconnect(struct bluesky_jetstream *js)
 	/* one quick try per URL before backing off */
 	us = js->env.conf->njetstream > 1 &&
 	    js->failures < (int)js->env.conf->njetstream ?
-	    LWS_US_PER_SEC / 2 : reconnect_delay(js->failures);
+	    LWS_US_PER_SEC / 2 : backoff_reconnect(js->failures);
 	js->failures++;
 	log_info("jetstream: reconnecting to %s in %.1f s",
 	    js->env.conf->jetstream[js->url], (double)us / LWS_US_PER_SEC);

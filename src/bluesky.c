@@ -27,6 +27,7 @@
 
 #include "quitx/bluesky-parse.h"
 #include "quitx/config.h"
+#include "quitx/backoff.h"
 #include "quitx/log.h"
 #include "quitx/outbox.h"
 #include "quitx/secret.h"
@@ -295,20 +296,6 @@ calls_resume(struct bluesky *b, const char *why)
 
 /* --- session --- */
 
-/* Seconds before start-up attempt n + 1: 2, 4, 8 ... 300, with jitter. */
-static lws_usec_t
-start_backoff(int failures)
-{
-	int	secs = 2;
-
-	while (failures-- > 1 && secs < 300)
-		secs *= 2;
-	if (secs > 300)
-		secs = 300;
-	return (lws_usec_t)(secs + random() % (secs / 2 + 1)) *
-	    LWS_US_PER_SEC;
-}
-
 static void	start_identity(struct bluesky *b);
 
 static void
@@ -335,7 +322,7 @@ start_retry_in(struct bluesky *b, const char *what, const char *why,
 static void
 start_retry(struct bluesky *b, const char *what, const char *why)
 {
-	start_retry_in(b, what, why, start_backoff(++b->start_failures));
+	start_retry_in(b, what, why, backoff_start(++b->start_failures));
 }
 
 static void

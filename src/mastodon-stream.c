@@ -16,27 +16,14 @@
 #include <string.h>
 
 #include "quitx/http.h"
+#include "quitx/backoff.h"
 #include "quitx/log.h"
 #include "quitx/mastodon-parse.h"
 #include "quitx/xmalloc.h"
 
 #define FRAME_MAX	(1u << 20)	/* larger frames are dropped */
-#define RETRY_MAX_SECS	60
 
 static void	on_retry(lws_sorted_usec_list_t *sul);
-
-/* 1 s, 2 s, 4 s ... 60 s, each between half and all of it (jitter). */
-static lws_usec_t
-reconnect_delay(int failures)
-{
-	lws_usec_t	us = LWS_US_PER_SEC;
-
-	while (failures-- > 1 && us < RETRY_MAX_SECS * LWS_US_PER_SEC)
-		us *= 2;
-	if (us > RETRY_MAX_SECS * LWS_US_PER_SEC)
-		us = RETRY_MAX_SECS * LWS_US_PER_SEC;
-	return us / 2 + (lws_usec_t)random() % (us / 2 + 1);
-}
 
 static void
 schedule_reconnect(struct mastodon *m)
@@ -45,7 +32,7 @@ schedule_reconnect(struct mastodon *m)
 
 	if (m->stopping || m->state == MASTODON_DISABLED)
 		return;
-	us = reconnect_delay(++m->ws_failures);
+	us = backoff_reconnect(++m->ws_failures);
 	log_info("%s: stream reconnects in %.1f s; polling meanwhile",
 	    m->label, (double)us / LWS_US_PER_SEC);
 	lws_sul_schedule(m->env.lws, 0, &m->ws_retry, on_retry, us);

@@ -22,6 +22,7 @@
 
 #include "quitx/config.h"
 #include "quitx/http.h"
+#include "quitx/backoff.h"
 #include "quitx/log.h"
 #include "quitx/mastodon-parse.h"
 #include "quitx/outbox.h"
@@ -141,20 +142,6 @@ api_request(struct mastodon *m, const char *method, const char *path)
 	return r;
 }
 
-/* Seconds before start-up attempt n + 1: 2, 4, 8 ... 300, with jitter. */
-static lws_usec_t
-start_backoff(int failures)
-{
-	int	secs = 2;
-
-	while (failures-- > 1 && secs < 300)
-		secs *= 2;
-	if (secs > 300)
-		secs = 300;
-	return (lws_usec_t)(secs + random() % (secs / 2 + 1)) *
-	    LWS_US_PER_SEC;
-}
-
 static void
 on_start_timer(lws_sorted_usec_list_t *sul)
 {
@@ -167,7 +154,7 @@ on_start_timer(lws_sorted_usec_list_t *sul)
 static void
 start_retry(struct mastodon *m, const char *what, const char *why)
 {
-	lws_usec_t	us = start_backoff(++m->start_failures);
+	lws_usec_t	us = backoff_start(++m->start_failures);
 
 	log_warnx("%s: %s: %s; trying again in %d s", m->label, what, why,
 	    (int)(us / LWS_US_PER_SEC));

@@ -338,6 +338,39 @@ test_resend_is_noop(void **state)
 	fx_destroy(fx);
 }
 
+/*
+ * Two Jetstream URLs, the first one dead: the reader moves on to the
+ * second, and a mention over it is answered.
+ */
+static void
+test_jetstream_failover(void **state)
+{
+	struct fixture	*fx = fx_start_bluesky(NULL);
+	char		*conf, *url, *both, *a, *p, *out;
+	int		 dead = tu_free_port();
+
+	(void)state;
+	fx_daemon_stop(fx);
+	conf = tu_slurp(fx->conf);
+	url = xasprintf("\"wss://127.0.0.1:%d/subscribe\"", fx->peer->port);
+	both = xasprintf("\"wss://127.0.0.1:%d/subscribe\", %s", dead, url);
+	assert_non_null(p = strstr(conf, url));
+	out = xasprintf("%.*s%s%s", (int)(p - conf), conf, both,
+	    p + strlen(url));
+	free(tu_write(fx->dir, "quitx.conf", 0644, "%s", out));
+	fx_daemon_start(fx);
+	fx_wait_log(fx, "subscribe unreachable", 10);
+	fx_wait_peer_stat(fx, "jetstream_active", 1, 15);
+	a = fx_bsky_post(fx, MARIE, "@" FX_BSKY_EN " suggestions", NULL);
+	json_decref(fx_bsky_posts(fx, FX_BSKY_EN, 1));
+	free(a);
+	free(out);
+	free(both);
+	free(url);
+	free(conf);
+	fx_destroy(fx);
+}
+
 /* A wrong app password: the account stops, createSession is not looped. */
 static void
 test_bad_password(void **state)
@@ -366,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_dm_refused),
 		cmocka_unit_test(test_rate_limited),
 		cmocka_unit_test(test_resend_is_noop),
+		cmocka_unit_test(test_jetstream_failover),
 		cmocka_unit_test(test_bad_password),
 	};
 
