@@ -351,9 +351,12 @@ bsky_notification_parse(const json_t *n, const char *bot_did,
 	if (strcmp(reason, "mention") != 0 && strcmp(reason, "reply") != 0 &&
 	    strcmp(reason, "follow") != 0)
 		return 0;
-	/* the collection is the uri's second segment */
-	if (strncmp(uri, "at://", 5) != 0 || (p = strchr(uri + 5, '/')) ==
-	    NULL || (q = strchr(p + 1, '/')) == NULL ||
+	/* the record is the author's: at://AUTHOR/COLLECTION/RKEY */
+	if (strncmp(did, "did:", 4) != 0 || strncmp(uri, "at://", 5) != 0 ||
+	    strncmp(uri + 5, did, strlen(did)) != 0 ||
+	    (p = uri + 5 + strlen(did))[0] != '/' ||
+	    (q = strchr(p + 1, '/')) == NULL || q[1] == '\0' ||
+	    strchr(q + 1, '/') != NULL ||
 	    (size_t)(q - p - 1) >= sizeof(coll)) {
 		set_err(err, errsize, "notification uri is not an at-uri");
 		return -1;

@@ -299,8 +299,17 @@ test_notifications(void **state)
 	json_object_set_new(n, "reason", json_string("like"));
 	assert_int_equal(bsky_notification_parse(n, BOT_EN, &ev, err,
 	    sizeof(err)), 0);
-	json_object_del(n, "uri");
+	/* a uri that is not the author's record */
 	json_object_set_new(n, "reason", json_string("mention"));
+	json_object_set_new(n, "uri", json_string("at://dlpid:c:x/"
+	    "app.bsky.feed.post/3lg2h"));
+	assert_int_equal(bsky_notification_parse(n, BOT_EN, &ev, err,
+	    sizeof(err)), -1);
+	json_object_set_new(n, "uri", json_string("at://did:plc:other/"
+	    "app.bsky.feed.post/3lg2h"));
+	assert_int_equal(bsky_notification_parse(n, BOT_EN, &ev, err,
+	    sizeof(err)), -1);
+	json_object_del(n, "uri");
 	assert_int_equal(bsky_notification_parse(n, BOT_EN, &ev, err,
 	    sizeof(err)), -1);
 	json_decref(n);
