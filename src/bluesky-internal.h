@@ -51,9 +51,11 @@ struct bluesky {
 	time_t				 access_exp;	/* 0: unknown */
 	struct http_request		*session_req;	/* resolve/create/refresh */
 	int				 refreshing;
+	int				 connected;	/* had a first session */
 	unsigned			 session_gen;	/* new tokens: + 1 */
 	int				 start_failures;
 	time_t				 last_create;	/* createSession, last try */
+	time_t				 create_not_before;	/* its limits */
 	lws_sorted_usec_list_t		 start_timer;
 	lws_sorted_usec_list_t		 refresh_timer;
 	lws_dll2_owner_t		 calls;		/* in flight or waiting */
@@ -67,6 +69,7 @@ struct bluesky {
 	struct http_ratelimit		 rl;		/* reads (per IP) */
 	struct http_ratelimit		 rl_write;	/* repo writes */
 	struct http_ratelimit		 rl_chat;	/* chat service */
+	time_t				 chat_not_before; /* a chat 429's wait */
 
 	/* outbox */
 	struct outbox_pacer		*pacer;
@@ -79,6 +82,8 @@ struct bsky_call *bsky_xrpc(struct bluesky *b, const char *method,
 	    bsky_done_fn done, void *arg);
 /* Drop a call: done will not run. */
 void	bsky_call_cancel(struct bsky_call *c);
+/* The same, handing back its arg for the caller to free. */
+void	*bsky_call_cancel_arg(struct bsky_call *c);
 void	bsky_set_state(struct bluesky *b, enum bluesky_state s);
 /* "400 InvalidRequest: message" or "no answer: why"; malloc'd. */
 char	*bsky_error_text(const struct bsky_error *e, const char *transport);

@@ -71,21 +71,33 @@ finish(struct send_ctx *c, enum send_outcome outcome, const char *remote_id,
 	done(&res, arg);
 }
 
-/* An answer that is not a success, as the pacer's outcome. */
+/*
+ * An answer that is not a success, as the pacer's outcome.  A chat 429
+ * (the chat service may hold one for hours) defers chat rows only:
+ * public replies keep going.
+ */
 static void
 finish_error(struct send_ctx *c, const struct http_response *res,
     const struct bsky_error *err, const struct http_ratelimit *rl)
 {
 	char	*why = bsky_error_text(err, res->error);
 	time_t	 now = time(NULL), at;
+	int	 chat = json_object_get(c->body, "chat") != NULL;
 
 	if (res->status == 429) {
 		/* Retry-After first: the chat service's may be long */
 		at = res->retry_after > 0 ? now + res->retry_after :
 		    rl->present && rl->reset > now ? rl->reset : now + 60;
-		finish(c, SEND_RATE_LIMITED, NULL, why, at);
+		if (chat)
+			c->b->chat_not_before = at;
+		finish(c, chat ? SEND_DEFERRED : SEND_RATE_LIMITED, NULL, why,
+		    at);
 	} else if (res->status == 0 || res->status >= 500 ||
-	    res->status == 401)
+	    res->status == 401 || (err->name != NULL &&
+	    (strcmp(err->name, "ExpiredToken") == 0 ||
+	    (strcmp(err->name, "InvalidToken") == 0 && (err->message == NULL ||
+	    strstr(err->message, "Bad token method") == NULL)))))
+		/* a session problem: the next attempt has a new one */
 		finish(c, SEND_RETRY, NULL, why, 0);
 	else
 		finish(c, SEND_REFUSED, NULL, why, 0);
@@ -383,6 +395,7 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 	struct send_ctx	*c;
 	json_t		*body, *post, *chat;
 	json_error_t	 jerr;
+	time_t		 now;
 
 	c = xcalloc(1, sizeof(*c));
 	c->b = b;
@@ -407,8 +420,17 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 		send_post(c);
 	} else if (chat != NULL &&
 	    json_is_string(json_object_get(chat, "to")) &&
-	    json_is_string(json_object_get(chat, "text")))
-		send_chat(c);
+	    json_is_string(json_object_get(chat, "text"))) {
+		now = time(NULL);
+		if (b->rl_chat.present && b->rl_chat.remaining <= 0 &&
+		    b->rl_chat.reset > b->chat_not_before)
+			b->chat_not_before = b->rl_chat.reset;
+		if (now < b->chat_not_before)
+			finish(c, SEND_DEFERRED, NULL, "chat limit",
+			    b->chat_not_before);
+		else
+			send_chat(c);
+	}
 	else
 		finish(c, SEND_REFUSED, NULL, "row body is neither a post nor "
 		    "a chat message", 0);
@@ -424,9 +446,6 @@ ready_at(void *net, time_t now)
 	if (b->rl_write.present && b->rl_write.remaining < WRITE_POINTS &&
 	    b->rl_write.reset > when)
 		when = b->rl_write.reset;
-	if (b->rl_chat.present && b->rl_chat.remaining <= 0 &&
-	    b->rl_chat.reset > when)
-		when = b->rl_chat.reset;
 	if (b->rl.present && b->rl.remaining <= READ_RESERVE &&
 	    b->rl.reset > when)
 		when = b->rl.reset;

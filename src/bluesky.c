@@ -201,7 +201,8 @@ on_call(const struct http_response *res, void *arg)
 	err.message = json_string_value(json_object_get(root, "message"));
 	/* an expired access token: refresh once, then go again */
 	if ((res->status == 400 || res->status == 401) && err.name != NULL &&
-	    strcmp(err.name, "ExpiredToken") == 0 && !c->retried) {
+	    strcmp(err.name, "ExpiredToken") == 0 && !c->retried &&
+	    !b->stopping) {
 		json_decref(root);
 		c->retried = 1;
 		if (c->gen != b->session_gen && !b->refreshing) {
@@ -264,6 +265,15 @@ bsky_xrpc(struct bluesky *b, const char *method, const char *nsid,
 	    !b->refreshing && b->session_req == NULL)
 		session_refresh(b);
 	return c;
+}
+
+void *
+bsky_call_cancel_arg(struct bsky_call *c)
+{
+	void	*arg = c->arg;
+
+	bsky_call_cancel(c);
+	return arg;
 }
 
 void
@@ -420,7 +430,7 @@ session_take(struct bluesky *b, json_t *root)
 	b->refresh = xstrdup(refresh);
 	b->access_exp = jwt_exp(access);
 	/* ahead of expiry; an unknown expiry waits for ExpiredToken */
-	if (b->access_exp != 0) {
+	if (b->access_exp != 0 && !b->stopping) {
 		at = b->access_exp - REFRESH_AHEAD_SECS;
 		if (at < now + 10)
 			at = now + 10;
@@ -439,7 +449,7 @@ on_created(const struct http_response *res, void *arg)
 	char		*why;
 	const char	*name;
 	time_t		 now = time(NULL);
-	int		 first = b->access == NULL;
+	int		 first = !b->connected;
 
 	b->session_req = NULL;
 	root = json_loadb(res->body, res->len, 0, &jerr);
@@ -461,9 +471,14 @@ on_created(const struct http_response *res, void *arg)
 		disable(b, why);
 	} else {
 		calls_resume(b, "no session");
-		if (res->status == 429 && res->rl.reset > now)
+		/* a 429 holds every later try until the server's time */
+		if (res->status == 429)
+			b->create_not_before = res->retry_after > 0 ?
+			    now + res->retry_after : res->rl.reset > now ?
+			    res->rl.reset + 1 : now + 300;
+		if (b->create_not_before > now)
 			start_retry_in(b, "opening a session", why,
-			    (lws_usec_t)(res->rl.reset - now + 1) *
+			    (lws_usec_t)(b->create_not_before - now) *
 			    LWS_US_PER_SEC);
 		else
 			start_retry(b, "opening a session", why);
@@ -482,10 +497,16 @@ session_create(struct bluesky *b)
 	if (b->stopping || b->state == BLUESKY_DISABLED ||
 	    b->session_req != NULL)
 		return;
-	if (b->last_create != 0 && now - b->last_create < CREATE_MIN_SECS) {
-		start_retry_in(b, "opening a session", "one was made less "
-		    "than a minute ago", (lws_usec_t)(CREATE_MIN_SECS -
-		    (now - b->last_create)) * LWS_US_PER_SEC);
+	/* never sooner than a minute after the last, nor than a 429 says */
+	if (b->last_create != 0 && b->create_not_before < b->last_create +
+	    CREATE_MIN_SECS)
+		b->create_not_before = b->last_create + CREATE_MIN_SECS;
+	if (now < b->create_not_before) {
+		/* calls do not wait that long: their rows retry later */
+		calls_resume(b, "no session yet");
+		start_retry_in(b, "opening a session", "waiting for the "
+		    "server's limit on new sessions", (lws_usec_t)(
+		    b->create_not_before - now) * LWS_US_PER_SEC);
 		return;
 	}
 	b->last_create = now;
@@ -533,6 +554,13 @@ on_refreshed(const struct http_response *res, void *arg)
 		    "new one", b->label, why);
 		free(why);
 		b->refreshing = 0;
+		/* the dead tokens would send every call into this again */
+		explicit_bzero(b->access, strlen(b->access));
+		free(b->access);
+		b->access = NULL;
+		explicit_bzero(b->refresh, strlen(b->refresh));
+		free(b->refresh);
+		b->refresh = NULL;
 		session_create(b);
 		return;
 	}
@@ -574,10 +602,13 @@ static void
 session_ready(struct bluesky *b, int first)
 {
 	calls_resume(b, NULL);
+	if (b->stopping)
+		return;
 	if (!first) {
 		log_info("%s: new session", b->label);
 		return;
 	}
+	b->connected = 1;
 	log_info("%s: connected as %s on %s", b->label, b->did, b->pds);
 	store_bot_account_set_remote(b->env.store, b->bot_account_id, b->did);
 	bsky_set_state(b, bluesky_jetstream_up(b->js) ? BLUESKY_STREAMING :
@@ -828,10 +859,15 @@ on_notifications(struct bluesky *b, const struct http_response *res,
 	next = json_string_value(json_object_get(root, "cursor"));
 	/* a first start reads one page: older mentions are history */
 	if (!reached && next != NULL && b->cursor != NULL &&
-	    json_array_size(list) > 0 && ++cu->pages < NOTIF_PAGES_MAX) {
-		catch_up_page(b, cu, next);
-		json_decref(root);
-		return;
+	    json_array_size(list) > 0) {
+		if (++cu->pages < NOTIF_PAGES_MAX) {
+			catch_up_page(b, cu, next);
+			json_decref(root);
+			return;
+		}
+		log_warnx("%s: more than %d notifications since the last "
+		    "read: older ones are not read", b->label,
+		    NOTIF_PAGE * NOTIF_PAGES_MAX);
 	}
 	json_decref(root);
 	catch_up_end(b, cu, 1);
@@ -844,7 +880,9 @@ catch_up_page(struct bluesky *b, struct catch_up *cu, const char *cursor)
 
 	if (cursor != NULL)
 		esc = curl_easy_escape(NULL, cursor, 0);
-	query = xasprintf("limit=%d%s%s", NOTIF_PAGE, esc != NULL ?
+	/* only what the bot acts on: likes would crowd mentions out */
+	query = xasprintf("limit=%d&reasons=mention&reasons=reply"
+	    "&reasons=follow%s%s", NOTIF_PAGE, esc != NULL ?
 	    "&cursor=" : "", esc != NULL ? esc : "");
 	curl_free(esc);
 	b->poll_call = bsky_xrpc(b, "GET",
@@ -887,7 +925,7 @@ poll_schedule(struct bluesky *b, int secs)
 void
 bsky_jetstream_changed(struct bluesky *b, int up)
 {
-	if (b->access == NULL || b->state == BLUESKY_DISABLED)
+	if (!b->connected || b->state == BLUESKY_DISABLED)
 		return;
 	if (up) {
 		bsky_set_state(b, BLUESKY_STREAMING);
@@ -946,7 +984,8 @@ bluesky_stop(struct bluesky *b)
 	lws_sul_cancel(&b->start_timer);
 	lws_sul_cancel(&b->poll_timer);
 	lws_sul_cancel(&b->refresh_timer);
-	bsky_call_cancel(b->poll_call);
+	if (b->poll_call != NULL)
+		catch_up_free(bsky_call_cancel_arg(b->poll_call));
 	b->poll_call = NULL;
 }
 
@@ -964,6 +1003,11 @@ bluesky_free(struct bluesky *b)
 	if (b == NULL)
 		return;
 	bluesky_stop(b);
+	/* an answer during the drain may have armed a timer again */
+	bsky_jetstream_detach(b->js, b);
+	lws_sul_cancel(&b->start_timer);
+	lws_sul_cancel(&b->poll_timer);
+	lws_sul_cancel(&b->refresh_timer);
 	bsky_send_cancel(b);
 	outbox_pacer_free(b->pacer);
 	http_request_cancel(b->session_req);

@@ -1147,6 +1147,34 @@ config_load_string(const char *text, const char *name, struct config **out,
 	return config_finish(&ld, &cfg, ok, out);
 }
 
+struct config_bluesky *
+config_bluesky_dup(const struct config_bluesky *b)
+{
+	struct config_bluesky	*d = xcalloc(1, sizeof(*d));
+	size_t			 i;
+
+	d->plc = xstrdup(b->plc);
+	d->chat_service = xstrdup(b->chat_service);
+	for (i = 0; i < b->njetstream; i++)
+		d->jetstream[i] = xstrdup(b->jetstream[i]);
+	d->njetstream = b->njetstream;
+	return d;
+}
+
+void
+config_bluesky_free(struct config_bluesky *b)
+{
+	size_t	i;
+
+	if (b == NULL)
+		return;
+	free(b->plc);
+	free(b->chat_service);
+	for (i = 0; i < b->njetstream; i++)
+		free(b->jetstream[i]);
+	free(b);
+}
+
 void
 config_free(struct config *conf)
 {

@@ -45,6 +45,7 @@ struct daemon {
 	struct lws_vhost	*client_vhost;	/* streams and HTTP clients */
 	struct http		*http;
 	struct bluesky_jetstream *jetstream;	/* shared by the Bluesky accounts */
+	struct config_bluesky	*bsky_conf;	/* theirs: outlives a reload */
 	struct handler		*handler;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
@@ -342,7 +343,9 @@ bluesky_connect(struct daemon *d)
 	env.vhost = d->client_vhost;
 	env.http = d->http;
 	env.store = d->state.store;
-	env.conf = &d->conf->bluesky;
+	/* a copy: a reload frees d->conf, the connectors run on */
+	d->bsky_conf = config_bluesky_dup(&d->conf->bluesky);
+	env.conf = d->bsky_conf;
 	env.stream_timeout = d->conf->streams.timeout;
 	env.poll_interval = d->conf->streams.poll_interval;
 	d->state.bluesky = xcalloc(d->conf->naccounts + 1,
@@ -444,6 +447,8 @@ connectors_free(struct daemon *d)
 	d->state.nbluesky = 0;
 	bluesky_jetstream_free(d->jetstream);
 	d->jetstream = NULL;
+	config_bluesky_free(d->bsky_conf);
+	d->bsky_conf = NULL;
 }
 
 int

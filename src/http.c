@@ -330,8 +330,18 @@ http_request_new(struct http *h, const char *method, const char *url)
 		curl_easy_setopt(r->easy, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(r->easy, CURLOPT_NOBODY, 1L);
-	else
+	else {
 		curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, r->method);
+		/*
+		 * An empty body unless one is given, sent with
+		 * "Content-Length: 0": without a length, a server may take the
+		 * next request on the connection for this one's body
+		 * (refreshSession is a body-less POST).
+		 */
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)0);
+	}
 	/* no "Expect: 100-continue" round trip for our small bodies */
 	r->headers = curl_slist_append(r->headers, "Expect:");
 	return r;
@@ -353,6 +363,8 @@ http_request_body(struct http_request *r, const char *type, const char *body,
 {
 	char	*line;
 
+	if (r->body != NULL)
+		explicit_bzero(r->body, strlen(r->body));
 	free(r->body);
 	r->body = xmalloc(len + 1);
 	memcpy(r->body, body, len);
@@ -383,11 +395,18 @@ http_request_label(const struct http_request *r, char *buf, size_t size)
 static void
 request_free(struct http_request *r)
 {
+	struct curl_slist	*l;
+
 	if (r->easy != NULL)
 		curl_easy_cleanup(r->easy);
+	/* tokens and passwords ride in headers and bodies */
+	for (l = r->headers; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(r->headers);
 	free(r->method);
 	free(r->url);
+	if (r->body != NULL)
+		explicit_bzero(r->body, strlen(r->body));
 	free(r->body);
 	free(r->resp);
 	free(r->link_next);
@@ -418,6 +437,10 @@ http_request_send(struct http_request *r, http_done_fn done, void *arg)
 
 	r->done = done;
 	r->arg = arg;
+	/* an empty POST says nothing of a type (curl would say form) */
+	if (r->body == NULL && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0)
+		http_request_header(r, "Content-Type:");
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	r->next = h->reqs;
 	if (h->reqs != NULL)

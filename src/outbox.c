@@ -82,6 +82,12 @@ on_sent(const struct send_result *res, void *arg)
 		store_outbox_retry(p->store, id, (int64_t)now + wait, err, 1);
 		pacer_schedule(p, (lws_usec_t)wait * LWS_US_PER_SEC);
 		return;
+	case SEND_DEFERRED:
+		wait = res->retry_at > now ? (int)(res->retry_at - now) : 2;
+		log_info("%s: row %lld waits %d s (%s); the others go on",
+		    p->label, (long long)id, wait, err);
+		store_outbox_retry(p->store, id, (int64_t)now + wait, err, 1);
+		break;
 	case SEND_RETRY:
 		if (p->attempts >= OUTBOX_MAX_ATTEMPTS) {
 			log_warnx("%s: row %lld given up after %d attempts: %s",

@@ -371,6 +371,29 @@ test_jetstream_failover(void **state)
 	fx_destroy(fx);
 }
 
+/*
+ * SIGHUP reloads the config while the Bluesky connectors run on: they
+ * keep their own copy of its Bluesky settings (the old config is freed),
+ * so a Jetstream reconnect after the reload still works.
+ */
+static void
+test_reload(void **state)
+{
+	struct fixture	*fx = fx_start_bluesky(NULL);
+	char		*a;
+
+	(void)state;
+	kill(fx->pid, SIGHUP);
+	fx_wait_log(fx, "configuration reloaded", 10);
+	fx_peer_post(fx, "/_peer/jetstream", "{\"drop\":true}");
+	fx_wait_log(fx, "jetstream: reconnecting", 10);
+	fx_wait_peer_stat(fx, "jetstream_connections", 2, 15);
+	a = fx_bsky_post(fx, MARIE, "@" FX_BSKY_EN " suggestions", NULL);
+	json_decref(fx_bsky_posts(fx, FX_BSKY_EN, 1));
+	free(a);
+	fx_destroy(fx);
+}
+
 /* A wrong app password: the account stops, createSession is not looped. */
 static void
 test_bad_password(void **state)
@@ -400,6 +423,7 @@ main(void)
 		cmocka_unit_test(test_rate_limited),
 		cmocka_unit_test(test_resend_is_noop),
 		cmocka_unit_test(test_jetstream_failover),
+		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_bad_password),
 	};
 

@@ -112,6 +112,14 @@ int	config_load_string(const char *text, const char *name,
 	    struct config **out, struct config_errors *errs);
 
 void	config_free(struct config *conf);
+
+/*
+ * A copy of the Bluesky settings that outlives its config (the running
+ * connectors keep theirs across a reload).  Free with
+ * config_bluesky_free.
+ */
+struct config_bluesky *config_bluesky_dup(const struct config_bluesky *b);
+void	config_bluesky_free(struct config_bluesky *b);
 void	config_errors_clear(struct config_errors *errs);
 
 const char	*config_network_name(enum network network);

@@ -23,6 +23,9 @@ enum send_outcome {
 	SEND_RATE_LIMITED,	/* 429: wait until retry_at, then retry */
 	SEND_REFUSED,		/* refused for good (4xx): error says why;
 				   remote_id set if it was posted to nobody */
+	SEND_DEFERRED,		/* this row must wait until retry_at (a
+				   limit of its own, like chat's); the
+				   account's other rows go on */
 	SEND_UNREACHABLE,	/* a private message the recipient's settings
 				   refuse (Bluesky chat): kept apart, so the
 				   member can be asked to open them */
@@ -32,7 +35,7 @@ struct send_result {
 	enum send_outcome	 outcome;
 	const char		*remote_id;
 	const char		*error;
-	time_t			 retry_at;	/* SEND_RATE_LIMITED */
+	time_t			 retry_at;	/* SEND_RATE_LIMITED, _DEFERRED */
 };
 
 typedef void (*send_done_fn)(const struct send_result *res, void *arg);

@@ -4274,8 +4274,13 @@ http_request(struct lws *wsi, struct session *s, const char *uri)
 		return respond_error(wsi, s, 405, "InvalidRequest",
 		    "Method Not Allowed", NULL, -1);
 	}
-	if (s->method == M_POST && clen > 0)
+	/* lws calls BODY_COMPLETION whenever a length was given, even 0 */
+	if (s->method == M_POST &&
+	    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
 		return 0;	/* the body comes next */
+	/* no length at all: lws would read the next request as the body */
+	if (s->method == M_POST)
+		s->close_after = 1;
 	return dispatch(wsi, s);
 }
 
