@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,10 @@ fx_daemon_start(struct fixture *fx)
 	int	fd;
 
 	if ((fx->pid = fork()) == 0) {
+		/* a failed test leaves by longjmp, past fx_destroy: the
+		   daemon must not outlive it (prove would wait for its
+		   output to close) */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		fd = open(fx->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(fd, 2);
 		execl(tu_quitx_bin(), tu_quitx_bin(), "run", "-c", fx->conf,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,6 +315,8 @@ tu_peer_start(const char *dir, const char *name, ...)
 	if (pipe(fds) == -1 || (p->pid = fork()) == -1)
 		fail_msg("pipe/fork: %s", strerror(errno));
 	if (p->pid == 0) {
+		/* never outlive a test that failed before stopping us */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		close(fds[0]);
 		dup2(fds[1], 1);
 		close(fds[1]);

@@ -4287,6 +4287,8 @@ http_request(struct lws *wsi, struct session *s, const char *uri)
 static int
 http_body(struct session *s, const void *in, size_t len)
 {
+	if (len == 0)
+		return 0;	/* lws says so for Content-Length: 0 */
 	if (s->overflow || s->blen + len > PEER_MAX_BODY) {
 		s->overflow = 1;
 		return 0;
