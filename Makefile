@@ -152,7 +152,7 @@ atproto-deps: deps
 # stopped by pid whatever happens.
 check-atproto: $(B)/tests/atproto/test-atproto
 	tests/atproto/stack.sh run $(abspath $(B))/atproto sh -c \
-	  'tests/atproto/smoke.sh && CMOCKA_MESSAGE_OUTPUT=TAP \
+	  'tests/atproto/smoke.sh && CMOCKA_MESSAGE_OUTPUT=TAP QUITX_ATPROTO_REQUIRED=1 \
 	   prove --merge -f $(abspath $(B))/tests/atproto/test-atproto'
 
 $(B)/tests/atproto/test-atproto: $(B)/tests/atproto/test-atproto.o \

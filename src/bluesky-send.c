@@ -50,6 +50,15 @@ struct send_ctx {
 };
 
 static void
+ctx_free(struct send_ctx *c)
+{
+	json_decref(c->body);
+	free(c->parent_uri);
+	free(c->convo);
+	free(c);
+}
+
+static void
 finish(struct send_ctx *c, enum send_outcome outcome, const char *remote_id,
     const char *error, time_t retry_at)
 {
@@ -64,10 +73,7 @@ finish(struct send_ctx *c, enum send_outcome outcome, const char *remote_id,
 	res.remote_id = remote_id;
 	res.error = error;
 	res.retry_at = retry_at;
-	json_decref(c->body);
-	free(c->parent_uri);
-	free(c->convo);
-	free(c);
+	ctx_free(c);
 	done(&res, arg);
 }
 
@@ -468,10 +474,7 @@ bsky_send_cancel(struct bluesky *b)
 	if (c == NULL)
 		return;
 	bsky_call_cancel(c->call);
-	json_decref(c->body);
-	free(c->parent_uri);
-	free(c->convo);
-	free(c);
+	ctx_free(c);
 	b->send_ctx = NULL;
 }
 

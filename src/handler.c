@@ -269,23 +269,25 @@ bluesky_post_body(const struct incoming *in, const char *text, int first,
 	return body;
 }
 
+/* Queue one row; *id is its id (threads chain on it).  0 or -1. */
 static int
-queue(struct store *st, int64_t bot_id, int64_t member_id, const char *kind,
-    const char *idem, const char *body, const char *recipient, int64_t now)
+queue(struct store *st, int64_t bot_id, int64_t member_id,
+    int64_t thread_parent_id, const char *kind, const char *idem,
+    const char *body, const char *recipient, int64_t now, int64_t *id)
 {
 	struct outbox_new	row;
-	int64_t			id;
 
 	memset(&row, 0, sizeof(row));
 	row.bot_account_id = bot_id;
 	row.member_id = member_id;
+	row.thread_parent_id = thread_parent_id;
 	row.kind = kind;
 	row.priority = REPLY_PRIORITY;
 	row.idem_key = idem;
 	row.body = body;
 	row.not_before = now;
 	row.recipient = recipient;
-	return store_outbox_add(st, &row, &id) == -1 ? -1 : 0;
+	return store_outbox_add(st, &row, id) == -1 ? -1 : 0;
 }
 
 /*
@@ -299,45 +301,31 @@ queue_answer(struct store *st, const struct incoming *in,
     const char *account, const char *text, int private, enum lang lang,
     const char *kind, const char *idem, int64_t now)
 {
-	struct outbox_new	 row;
 	char			**parts = NULL, *body, *key;
 	int64_t			 id = 0;
 	size_t			 i, n;
-	int			 rc = 0;
+	int			 rc = 0, chat = private || in == NULL;
 
 	if (network == NETWORK_MASTODON) {
 		body = mastodon_body(account, text, in != NULL ?
 		    in->status_id : NULL, in != NULL ? in->visibility : NULL,
 		    private, lang);
-		rc = queue(st, bot_id, member_id, kind, idem, body, account,
-		    now);
+		rc = queue(st, bot_id, member_id, 0, kind, idem, body, account,
+		    now, &id);
 		explicit_bzero(body, strlen(body));
 		free(body);
 		return rc;
 	}
-	if (private || in == NULL) {
-		n = richtext_split(text, RICHTEXT_CHAT_GRAPHEMES, RICHTEXT_CHAT_BYTES,
-		    &parts);
-	} else
-		n = richtext_split(text, RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES,
-		    &parts);
+	n = chat ? richtext_split(text, RICHTEXT_CHAT_GRAPHEMES,
+	    RICHTEXT_CHAT_BYTES, &parts) : richtext_split(text,
+	    RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES, &parts);
 	for (i = 0; i < n && rc == 0; i++) {
-		body = private || in == NULL ?
-		    bluesky_chat_body(account, parts[i], now) :
+		body = chat ? bluesky_chat_body(account, parts[i], now) :
 		    bluesky_post_body(in, parts[i], i == 0, lang, now);
 		key = i == 0 ? xstrdup(idem) : xasprintf("%s/%zu", idem, i + 1);
-		memset(&row, 0, sizeof(row));
-		row.bot_account_id = bot_id;
-		row.member_id = member_id;
-		/* a public thread: each part after its parent is sent */
-		row.thread_parent_id = private || in == NULL ? 0 : id;
-		row.kind = kind;
-		row.priority = REPLY_PRIORITY;
-		row.idem_key = key;
-		row.body = body;
-		row.not_before = now;
-		row.recipient = account;
-		rc = store_outbox_add(st, &row, &id) == -1 ? -1 : 0;
+		/* a public thread: each part goes once its parent is sent */
+		rc = queue(st, bot_id, member_id, chat ? 0 : id, kind, key,
+		    body, account, now, &id);
 		free(key);
 		explicit_bzero(body, strlen(body));
 		free(body);

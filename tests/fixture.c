@@ -252,18 +252,27 @@ fx_destroy(struct fixture *fx)
 	free(fx);
 }
 
-struct fixture *
-fx_start_mastodon(const char *extra)
+/* A fixture's folder (with the message files), store, log and port. */
+static struct fixture *
+fx_new(void)
 {
 	struct fixture	*fx = xcalloc(1, sizeof(*fx));
 
 	fx->dir = tu_tmpdir();
 	tu_link_messages(fx->dir);
-	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
-	    FX_EN ":tok-en", "--account", FX_FR ":tok-fr", (char *)NULL);
 	fx->db = xasprintf("%s/quitx.db", fx->dir);
 	fx->log = xasprintf("%s/quitx.log", fx->dir);
 	fx->port = tu_free_port();
+	return fx;
+}
+
+struct fixture *
+fx_start_mastodon(const char *extra)
+{
+	struct fixture	*fx = fx_new();
+
+	fx->peer = tu_peer_start(fx->dir, "mastodon-peer", "--account",
+	    FX_EN ":tok-en", "--account", FX_FR ":tok-fr", (char *)NULL);
 	free(tu_write(fx->dir, "en.token", 0600, "tok-en\n"));
 	free(tu_write(fx->dir, "fr.token", 0600, "tok-fr\n"));
 	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
@@ -364,16 +373,11 @@ fx_db_exec(struct fixture *fx, const char *sql)
 struct fixture *
 fx_start_bluesky(const char *extra)
 {
-	struct fixture	*fx = xcalloc(1, sizeof(*fx));
+	struct fixture	*fx = fx_new();
 
-	fx->dir = tu_tmpdir();
-	tu_link_messages(fx->dir);
 	fx->peer = tu_peer_start(fx->dir, "bluesky-peer", "--account",
 	    FX_BSKY_EN ":pw-en-1234", "--account", FX_BSKY_FR ":pw-fr-1234",
 	    "--ping-interval", "1", (char *)NULL);
-	fx->db = xasprintf("%s/quitx.db", fx->dir);
-	fx->log = xasprintf("%s/quitx.log", fx->dir);
-	fx->port = tu_free_port();
 	free(tu_write(fx->dir, "en.password", 0600, "pw-en-1234\n"));
 	free(tu_write(fx->dir, "fr.password", 0600, "pw-fr-1234\n"));
 	fx->conf = tu_write(fx->dir, "quitx.conf", 0644,
