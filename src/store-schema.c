@@ -263,10 +263,67 @@ static const char schema_v3[] =
 "END;"
 "PRAGMA user_version = 3;";
 
+/*
+ * v4, the cross-reference and the campaign day.
+ *
+ * suggestion: the last full match, ranked (rank 1 first) per member; it
+ * is rewritten whole by each match, appended in key order.  Neither it
+ * nor suggestion_sent has a foreign key or an index on suggested_id: at
+ * 100 million rows each would cost more than the match itself.  A
+ * trigger removes a member's own rows with them; rows naming a member
+ * who is gone hold no personal data and are skipped by every reader
+ * (they join member), then dropped by the next match.
+ */
+static const char schema_v4[] =
+"CREATE TABLE suggestion ("
+"  member_id INTEGER NOT NULL,"
+"  rank INTEGER NOT NULL,"
+"  suggested_id INTEGER NOT NULL,"
+"  mutual INTEGER NOT NULL CHECK (mutual IN (0, 1)),"
+"  followers INTEGER NOT NULL,"	/* members who follow them on X */
+"  PRIMARY KEY (member_id, rank)"
+") WITHOUT ROWID;"
+/* who was told about whom: what is new after the day is what is not here */
+"CREATE TABLE suggestion_sent ("
+"  member_id INTEGER NOT NULL,"
+"  suggested_id INTEGER NOT NULL,"
+"  sent_at INTEGER NOT NULL,"
+"  PRIMARY KEY (member_id, suggested_id)"
+") WITHOUT ROWID;"
+/* Bluesky's public graph: does the member already follow them there? */
+"CREATE TABLE bsky_follows ("
+"  member_id INTEGER NOT NULL,"
+"  other_did TEXT NOT NULL,"
+"  follows INTEGER NOT NULL CHECK (follows IN (0, 1)),"
+"  checked_at INTEGER NOT NULL,"
+"  PRIMARY KEY (member_id, other_did)"
+") WITHOUT ROWID;"
+/* links to a member's Mastodon follows-import file (SHA-256 of the token) */
+"CREATE TABLE follows_token ("
+"  token_hash BLOB PRIMARY KEY,"
+"  member_id INTEGER NOT NULL REFERENCES member(id) ON DELETE CASCADE,"
+"  created_at INTEGER NOT NULL,"
+"  expires_at INTEGER NOT NULL"
+");"
+"CREATE INDEX follows_token_member ON follows_token (member_id);"
+/* small facts the campaign keeps: when the last match ran, ... */
+"CREATE TABLE campaign_state ("
+"  key TEXT PRIMARY KEY,"
+"  value TEXT NOT NULL,"
+"  updated_at INTEGER NOT NULL"
+");"
+"CREATE TRIGGER member_suggestions AFTER DELETE ON member BEGIN"
+"  DELETE FROM suggestion WHERE member_id = old.id;"
+"  DELETE FROM suggestion_sent WHERE member_id = old.id;"
+"  DELETE FROM bsky_follows WHERE member_id = old.id;"
+"END;"
+"PRAGMA user_version = 4;";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 const int store_migration_count =
