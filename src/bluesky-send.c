@@ -37,6 +37,20 @@
 #define WRITE_POINTS	2	/* what putRecord costs of the budget */
 #define READ_RESERVE	5	/* reads kept for notifications */
 #define DEDUP_LOOKBACK	50	/* messages read before a resend */
+/*
+ * ratelimit-reset is in whole seconds, and the reference PDS rounds the
+ * window's end down (xrpc-server's rate-limiter-http.ts, Math.floor): the
+ * budget may come back up to a second after the second it names.  Going
+ * at that second met a 429 in about one window in two.
+ */
+#define RESET_SLACK	1
+
+/* When a budget the headers describe is back for sure. */
+static time_t
+budget_back(const struct http_ratelimit *rl)
+{
+	return rl->reset + RESET_SLACK;
+}
 
 struct send_ctx {
 	struct bluesky		*b;
@@ -93,7 +107,8 @@ finish_error(struct send_ctx *c, const struct http_response *res,
 	if (res->status == 429) {
 		/* Retry-After first: the chat service's may be long */
 		at = res->retry_after > 0 ? now + res->retry_after :
-		    rl->present && rl->reset > now ? rl->reset : now + 60;
+		    rl->present && rl->reset > now ? budget_back(rl) :
+		    now + 60;
 		if (chat)
 			c->b->chat_not_before = at;
 		finish(c, chat ? SEND_DEFERRED : SEND_RATE_LIMITED, NULL, why,
@@ -429,8 +444,8 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 	    json_is_string(json_object_get(chat, "text"))) {
 		now = time(NULL);
 		if (b->rl_chat.present && b->rl_chat.remaining <= 0 &&
-		    b->rl_chat.reset > b->chat_not_before)
-			b->chat_not_before = b->rl_chat.reset;
+		    budget_back(&b->rl_chat) > b->chat_not_before)
+			b->chat_not_before = budget_back(&b->rl_chat);
 		if (now < b->chat_not_before)
 			finish(c, SEND_DEFERRED, NULL, "chat limit",
 			    b->chat_not_before);
@@ -450,11 +465,11 @@ ready_at(void *net, time_t now)
 	time_t		 when = now;
 
 	if (b->rl_write.present && b->rl_write.remaining < WRITE_POINTS &&
-	    b->rl_write.reset > when)
-		when = b->rl_write.reset;
+	    budget_back(&b->rl_write) > when)
+		when = budget_back(&b->rl_write);
 	if (b->rl.present && b->rl.remaining <= READ_RESERVE &&
-	    b->rl.reset > when)
-		when = b->rl.reset;
+	    budget_back(&b->rl) > when)
+		when = budget_back(&b->rl);
 	return when;
 }
 

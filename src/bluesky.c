@@ -1030,3 +1030,103 @@ bluesky_free(struct bluesky *b)
 	free(b->pds);
 	free(b);
 }
+
+/* --- the public graph --- */
+
+struct relationships {
+	bluesky_relationships_fn	 done;
+	void				*arg;
+	char				**others;
+	size_t				 n;
+};
+
+static void
+on_relationships(struct bluesky *b, const struct http_response *res,
+    const struct bsky_error *err, void *arg)
+{
+	struct relationships	*r = arg;
+	json_t			*root = NULL, *list, *v;
+	json_error_t		 jerr;
+	const char		*did, **followed;
+	char			*why;
+	size_t			 i, nf = 0;
+
+	if (res->status == 200)
+		root = json_loadb(res->body, res->len, 0, &jerr);
+	list = json_object_get(root, "relationships");
+	if (!json_is_array(list)) {
+		why = res->status == 200 ? xstrdup("not a relationship list") :
+		    bsky_error_text(err, res->error);
+		log_warnx("%s: reading follows: %s", b->label, why);
+		free(why);
+		r->done(-1, NULL, 0, r->arg);
+	} else {
+		followed = xcalloc(json_array_size(list) + 1,
+		    sizeof(*followed));
+		/* only DIDs asked about count: the answer is not trusted */
+		json_array_foreach(list, i, v) {
+			did = json_string_value(json_object_get(v, "did"));
+			if (did == NULL || !json_is_string(json_object_get(v,
+			    "following")))
+				continue;
+			for (size_t k = 0; k < r->n; k++)
+				if (strcmp(r->others[k], did) == 0) {
+					followed[nf++] = r->others[k];
+					break;
+				}
+		}
+		r->done(0, followed, nf, r->arg);
+		free(followed);
+	}
+	json_decref(root);
+	for (i = 0; i < r->n; i++)
+		free(r->others[i]);
+	free(r->others);
+	free(r);
+}
+
+int
+bluesky_relationships(struct bluesky *b, const char *actor,
+    const char *const *others, size_t n, bluesky_relationships_fn done,
+    void *arg)
+{
+	struct relationships	*r;
+	char			*esc, *query, *q;
+	size_t			 i;
+
+	if (n == 0 || n > BLUESKY_RELATIONSHIPS_MAX || !bsky_session_open(b) ||
+	    b->stopping)
+		return -1;
+	esc = curl_escape(actor, 0);
+	query = xasprintf("actor=%s", esc);
+	curl_free(esc);
+	r = xcalloc(1, sizeof(*r));
+	r->done = done;
+	r->arg = arg;
+	r->others = xcalloc(n, sizeof(*r->others));
+	r->n = n;
+	for (i = 0; i < n; i++) {
+		r->others[i] = xstrdup(others[i]);
+		esc = curl_escape(others[i], 0);
+		q = xasprintf("%s&others=%s", query, esc);
+		curl_free(esc);
+		free(query);
+		query = q;
+	}
+	(void)bsky_xrpc(b, "GET", "app.bsky.graph.getRelationships", query,
+	    NULL, 0, on_relationships, r);
+	free(query);
+	return 0;
+}
+
+int
+bluesky_usable(const struct bluesky *b)
+{
+	return bsky_session_open(b) && !b->stopping;
+}
+
+int64_t
+bluesky_bot_id(const struct bluesky *b)
+{
+	return b->bot_account_id;
+}

@@ -414,11 +414,90 @@ parse_languages(struct loader *ld, const config_setting_t *s, void *dst)
 	c->languages = mask;
 }
 
+static void
+parse_intro_visibility(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	struct config_campaign	*c = dst;
+	const char		*v = config_setting_get_string(s);
+
+	if (strcmp(v, "unlisted") == 0)
+		c->intro_public = 0;
+	else if (strcmp(v, "public") == 0)
+		c->intro_public = 1;
+	else
+		lerr(ld, s, "'campaign.intro_visibility' must be \"unlisted\" "
+		    "or \"public\"");
+}
+
+/* An integer within [lo, hi], or -1 after saying so. */
+static long long
+int_in(struct loader *ld, const config_setting_t *s, long long lo,
+    long long hi)
+{
+	char		label[256];
+	long long	v = config_setting_get_int64(s);
+
+	if (v < lo || v > hi) {
+		setting_label(s, label, sizeof(label));
+		lerr(ld, s, "'%s' must be between %lld and %lld", label, lo,
+		    hi);
+		return -1;
+	}
+	return v;
+}
+
+static void
+parse_message_max(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_campaign	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 1000)) != -1)
+		c->message_max = (int)v;
+}
+
+static void
+parse_match_interval(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	struct config_campaign	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 86400)) != -1)
+		c->match_interval = (int)v;
+}
+
+static void
+parse_match_max(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_campaign	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 100000)) != -1)
+		c->match_max = (int)v;
+}
+
+static void
+parse_match_memory(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_campaign	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 16, 65536)) != -1)
+		c->match_memory_mb = (int)v;
+}
+
 static const struct key_spec campaign_keys[] = {
 	{ "day",	CONFIG_TYPE_STRING,	0, parse_day },
 	{ "time",	CONFIG_TYPE_STRING,	0, parse_time },
 	{ "timezone",	CONFIG_TYPE_STRING,	0, parse_timezone },
 	{ "languages",	CONFIG_TYPE_ARRAY,	0, parse_languages },
+	{ "intro_visibility", CONFIG_TYPE_STRING, 0, parse_intro_visibility },
+	{ "message_max", CONFIG_TYPE_INT,	0, parse_message_max },
+	{ "match_interval", CONFIG_TYPE_INT,	0, parse_match_interval },
+	{ "match_max_per_member", CONFIG_TYPE_INT, 0, parse_match_max },
+	{ "match_memory_mb", CONFIG_TYPE_INT,	0, parse_match_memory },
 };
 
 static void
@@ -995,6 +1074,10 @@ config_defaults(struct loader *ld)
 	conf->campaign.minute = 0;
 	conf->campaign.timezone = xstrdup(DEFAULT_TZ);
 	conf->campaign.languages = (1u << LANG_EN) | (1u << LANG_FR);
+	conf->campaign.message_max = 50;
+	conf->campaign.match_interval = 300;
+	conf->campaign.match_max = 1000;
+	conf->campaign.match_memory_mb = 256;
 	conf->messages_dir = resolve_path(ld, "messages");
 	conf->upload_link_days = 14;
 	conf->upload_max_mb = 1024;

@@ -21,6 +21,7 @@
 #include <libwebsockets.h>
 #include <systemd/sd-daemon.h>
 
+#include "quitx/campaign-run.h"
 #include "quitx/cmd.h"
 #include "quitx/config.h"
 #include "quitx/handler.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct bluesky_jetstream *jetstream;	/* shared by the Bluesky accounts */
 	struct config_bluesky	*bsky_conf;	/* theirs: outlives a reload */
 	struct handler		*handler;
+	struct campaign_run	*campaign;
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
@@ -452,6 +454,17 @@ connectors_free(struct daemon *d)
 }
 
 int
+daemon_max_chars(const struct daemon_state *ds, int64_t bot_id)
+{
+	size_t	i;
+
+	for (i = 0; i < ds->nmastodon; i++)
+		if (mastodon_bot_id(ds->mastodon[i]) == bot_id)
+			return mastodon_max_chars(ds->mastodon[i]);
+	return 0;
+}
+
+int
 daemon_run(const char *config_path)
 {
 	struct daemon	 d;
@@ -482,6 +495,7 @@ daemon_run(const char *config_path)
 		goto out;
 	connectors_start(&d);
 	d.handler = handler_create(d.lws, &d.state);
+	d.campaign = campaign_run_create(d.lws, &d.state);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
 		watchdog_ping(&d.watchdog);
 
@@ -501,6 +515,8 @@ out:
 	upload_worker_stop(d.state.uploads);
 	handler_free(d.handler);
 	connectors_free(&d);
+	/* after the connectors: their calls held its follow checks */
+	campaign_run_free(d.campaign);
 	http_destroy(d.http);
 	if (d.lws != NULL) {
 		lws_sul_cancel(&d.watchdog);

@@ -22,16 +22,17 @@
 #include <openssl/evp.h>
 
 #include "quitx/bluesky-parse.h"
+#include "quitx/campaign.h"
 #include "quitx/command.h"
 #include "quitx/config.h"
 #include "quitx/conversation.h"
 #include "quitx/daemon.h"
 #include "quitx/log.h"
 #include "quitx/mastodon-parse.h"
+#include "quitx/outbox-body.h"
 #include "quitx/richtext.h"
 #include "quitx/store.h"
 #include "quitx/templates.h"
-#include "quitx/tid.h"
 #include "quitx/xmalloc.h"
 
 #define HANDLER_TICK_US		(500 * LWS_US_PER_MS)
@@ -39,9 +40,6 @@
 #define REPLY_PRIORITY		10	/* before announcements and bulk */
 #define TOKEN_BYTES		32	/* 256 bits, base64url: 43 characters */
 #define CONTESTED_TELL_MAX	8
-/* a resent chat message is looked for among those sent since queueing,
-   less this much for the chat service's clock */
-#define CHAT_CLOCK_SLACK	300
 
 struct handler {
 	struct lws_context		*lws;
@@ -71,24 +69,6 @@ struct incoming {
 	struct mastodon_notification n;
 	struct bsky_post bp;
 };
-
-/* Mastodon's visibilities, from widest to narrowest. */
-static const char *const visibilities[] = { "public", "unlisted", "private",
-    "direct" };
-#define VIS_UNLISTED	1
-#define VIS_PRIVATE	2
-#define VIS_DIRECT	3
-
-static int
-visibility_rank(const char *v)
-{
-	int	i;
-
-	for (i = 0; v != NULL && i <= VIS_DIRECT; i++)
-		if (strcmp(v, visibilities[i]) == 0)
-			return i;
-	return VIS_DIRECT;	/* unknown: the narrowest */
-}
 
 /*
  * A new upload link: TOKEN_BYTES from the kernel, base64url; only its
@@ -136,137 +116,23 @@ upload_link(struct store *st, const struct config *conf, int64_t member_id,
 }
 
 /*
- * Only the person answered may be mentioned: an X handle written @jack,
- * an example like @yourXhandle or an account echoed back would otherwise
- * notify (and, in a direct message, let read) whoever has that name on
- * the bot's server.  A WORD JOINER after each '@' keeps the text as it
- * reads while Mastodon's mention syntax no longer matches.
- */
-static char *
-unmention(const char *text)
-{
-	static const char	 wj[] = "\xe2\x81\xa0";	/* U+2060 */
-	const char		*p;
-	char			*out, *o;
-	size_t			 n = 0;
-
-	for (p = text; *p != '\0'; p++)
-		if (*p == '@')
-			n++;
-	out = o = xmalloc(strlen(text) + n * (sizeof(wj) - 1) + 1);
-	for (p = text; *p != '\0'; p++) {
-		*o++ = *p;
-		if (*p == '@' && (isalnum((unsigned char)p[1]) || p[1] == '_')) {
-			memcpy(o, wj, sizeof(wj) - 1);
-			o += sizeof(wj) - 1;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/*
- * A Mastodon answer: a status starting with their @acct, replying to
- * their post; private answers are `direct` (and must reach them: the
- * sender checks mentions[]), the others no wider than their post and
- * never public (unlisted keeps replies out of public timelines).
- */
-static char *
-mastodon_body(const char *acct, const char *text, const char *reply_to,
-    const char *their_visibility, int private, enum lang lang)
-{
-	json_t	*o;
-	char	*status, *body, *safe;
-	int	 rank = visibility_rank(their_visibility);
-
-	/*
-	 * Private answers are direct; a reply to a followers-only post is
-	 * direct too, since "private" from the bot would reach the bot's
-	 * followers, that is every member.
-	 */
-	if (private || rank >= VIS_PRIVATE)
-		rank = VIS_DIRECT;
-	else if (rank < VIS_UNLISTED)
-		rank = VIS_UNLISTED;
-	safe = unmention(text);
-	status = xasprintf("@%s %s", acct, safe);
-	explicit_bzero(safe, strlen(safe));
-	free(safe);
-	o = json_pack("{s:s, s:s, s:s}", "status", status,
-	    "visibility", visibilities[rank], "language",
-	    config_lang_name(lang));
-	if (reply_to != NULL)
-		json_object_set_new(o, "in_reply_to_id", json_string(reply_to));
-	if (rank == VIS_DIRECT)
-		json_object_set_new(o, "quitx_to", json_string(acct));
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	explicit_bzero(status, strlen(status));
-	free(status);
-	return body;
-}
-
-/* "2026-11-23T10:00:00.000Z": the form atproto's datetimes take. */
-static void
-iso_time(char *out, size_t size, int64_t t)
-{
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-}
-
-/*
- * A Bluesky chat message: private answers.  No mention facets (nobody
- * is notified through a message); links get theirs.
- */
-static char *
-bluesky_chat_body(const char *did, const char *text, int64_t now)
-{
-	json_t	*o;
-	char	 at[32], *body;
-
-	iso_time(at, sizeof(at), now - CHAT_CLOCK_SLACK);
-	o = json_pack("{s:{s:s, s:s, s:o, s:s}}", "chat", "to", did, "text",
-	    text, "facets", richtext_facets(text, NULL, NULL), "queued_at", at);
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return body;
-}
-
-/*
- * A Bluesky post answering theirs: the record is complete, its key
- * chosen, before the row is queued, so every attempt sends the same
- * putRecord.  A reply notifies the author without a mention; other
- * @names in the text get no facet and notify no one.  A part after the
- * first (a thread) gets its reply refs when sent.
+ * Bluesky answers: a public one replies to their post (a thread's first
+ * part; the others get their refs when sent).  No mention facets: a
+ * reply notifies its author, and other @names in it notify no one.
  */
 static char *
 bluesky_post_body(const struct incoming *in, const char *text, int first,
     enum lang lang, int64_t now)
 {
-	json_t	*record, *o;
-	char	 rkey[TID_LEN + 1], at[32], *body;
+	struct bsky_reply_refs	r;
 
-	tid_next(rkey);
-	iso_time(at, sizeof(at), now);
-	record = json_pack("{s:s, s:s, s:s, s:[s], s:o}", "$type",
-	    "app.bsky.feed.post", "text", text, "createdAt", at, "langs",
-	    config_lang_name(lang), "facets", richtext_facets(text, NULL,
-	    NULL));
-	if (first && in->bp.uri != NULL && in->bp.cid != NULL)
-		json_object_set_new(record, "reply", json_pack(
-		    "{s:{s:s, s:s}, s:{s:s, s:s}}",
-		    "root", "uri", in->bp.root_uri != NULL ? in->bp.root_uri :
-		    in->bp.uri, "cid", in->bp.root_cid != NULL ?
-		    in->bp.root_cid : in->bp.cid,
-		    "parent", "uri", in->bp.uri, "cid", in->bp.cid));
-	o = json_pack("{s:{s:s, s:o}}", "post", "rkey", rkey, "record",
-	    record);
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return body;
+	if (!first || in->bp.uri == NULL || in->bp.cid == NULL)
+		return outbox_bluesky_post(text, NULL, NULL, lang, now);
+	r.root_uri = in->bp.root_uri != NULL ? in->bp.root_uri : in->bp.uri;
+	r.root_cid = in->bp.root_cid != NULL ? in->bp.root_cid : in->bp.cid;
+	r.parent_uri = in->bp.uri;
+	r.parent_cid = in->bp.cid;
+	return outbox_bluesky_post(text, NULL, &r, lang, now);
 }
 
 /* Queue one row; *id is its id (threads chain on it).  0 or -1. */
@@ -307,7 +173,7 @@ queue_answer(struct store *st, const struct incoming *in,
 	int			 rc = 0, chat = private || in == NULL;
 
 	if (network == NETWORK_MASTODON) {
-		body = mastodon_body(account, text, in != NULL ?
+		body = outbox_mastodon_answer(account, text, in != NULL ?
 		    in->status_id : NULL, in != NULL ? in->visibility : NULL,
 		    private, lang);
 		rc = queue(st, bot_id, member_id, 0, kind, idem, body, account,
@@ -320,7 +186,7 @@ queue_answer(struct store *st, const struct incoming *in,
 	    RICHTEXT_CHAT_BYTES, &parts) : richtext_split(text,
 	    RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES, &parts);
 	for (i = 0; i < n && rc == 0; i++) {
-		body = chat ? bluesky_chat_body(account, parts[i], now) :
+		body = chat ? outbox_bluesky_chat(account, parts[i], NULL, now) :
 		    bluesky_post_body(in, parts[i], i == 0, lang, now);
 		key = i == 0 ? xstrdup(idem) : xasprintf("%s/%zu", idem, i + 1);
 		/* a public thread: each part goes once its parent is sent */
@@ -392,19 +258,69 @@ tell_others(struct store *st, const struct config *conf,
 	return rc;
 }
 
+static int
+mastodon_chars(int64_t bot_id, void *arg)
+{
+	return daemon_max_chars(arg, bot_id);
+}
+
+/*
+ * `suggestions` once the day has started: their whole list now, as the
+ * day's message (followed Bluesky accounts as last checked), or "no one
+ * yet" through the template.  1 when sent, 0 to answer with the
+ * template instead, -1.
+ */
+static int
+suggestions_now(struct handler *h, const struct incoming *in,
+    int64_t member_id, enum lang lang, int64_t now)
+{
+	struct campaign_env	 env;
+	struct tmpl_vars	 v;
+	int64_t			 at;
+	char			*text, *idem;
+	int			 n, deferred, rc;
+
+	if (member_id == 0 || (n = campaign_started(h->ds->store, h->ds->conf,
+	    now, &at)) == 0)
+		return 0;
+	if (n == -1)
+		return -1;
+	memset(&env, 0, sizeof(env));
+	env.st = h->ds->store;
+	env.conf = h->ds->conf;
+	env.now = now;
+	env.max_chars = mastodon_chars;
+	env.arg = (void *)(uintptr_t)h->ds;
+	if ((n = campaign_queue_member(&env, member_id, COMPOSE_ALL,
+	    &deferred)) != 0)
+		return n < 0 ? -1 : 1;
+	memset(&v, 0, sizeof(v));
+	text = templates_render(h->ds->conf->templates, lang,
+	    T_SUGGESTIONS_NONE, &v);
+	idem = xasprintf("reply:%lld:none", (long long)in->inbox_id);
+	rc = queue_answer(h->ds->store, in, in->network, in->bot_id, member_id,
+	    in->network == NETWORK_MASTODON ? in->author : in->account, text,
+	    1, lang, "private", idem, now);
+	free(idem);
+	free(text);
+	return rc == -1 ? -1 : 1;
+}
+
 /* Apply the decision and queue the answers.  Inside the transaction. */
 static int
-apply(struct store *st, const struct config *conf, const struct incoming *in,
+apply(struct handler *h, const struct incoming *in,
     const struct command *cmd, const struct decision *d, int answer_now,
     int64_t now, const char **outcome)
 {
+	struct store		*st = h->ds->store;
+	const struct config	*conf = h->ds->conf;
 	struct member		 m;
 	struct person		 p;
 	int64_t			 member_id = 0;
 	char			*link = NULL, *text, *idem;
 	const char		*kind;
 	size_t			 i;
-	int			 created = 0, auto_link_off, rc = -1;
+	int			 created = 0, auto_link_off, rc = -1, n;
 
 	memset(&m, 0, sizeof(m));
 	if (store_member_get(st, in->network, in->account, &m) == -1)
@@ -429,6 +345,11 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 		    member_id, cmd->handle, now) == -1)
 			goto out;
 	}
+	/* handles change: the one they write with now */
+	if (member_id != 0 && in->network == NETWORK_BLUESKY &&
+	    in->bp.handle != NULL && store_member_set_handle(st, member_id,
+	    in->bp.handle) == -1)
+		goto out;
 	if (d->set_intro != -1 && store_member_set_flag(st, member_id,
 	    FLAG_INTRO, d->set_intro, now) == -1)
 		goto out;
@@ -461,6 +382,15 @@ apply(struct store *st, const struct config *conf, const struct incoming *in,
 	for (i = 0; i < d->nanswers && rc == 0; i++) {
 		if (d->answers[i].which == T_UPLOAD_LINK && link == NULL)
 			continue;
+		if (d->answers[i].which == T_SUGGESTIONS_LATER) {
+			if ((n = suggestions_now(h, in, member_id, cmd->lang,
+			    now)) == -1) {
+				rc = -1;
+				break;
+			}
+			if (n == 1)
+				continue;	/* the list went instead */
+		}
 		text = conversation_text(conf, cmd, &p, in->bot_handle, link,
 		    d->answers[i].which);
 		kind = d->is_help ? "help" : d->answers[i].private ?
@@ -567,7 +497,7 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	int64_t			 now = (int64_t)time(NULL), sent;
 	char			 acct[128];
 	const char		*outcome = "";
-	int			 rc = -1, answer_now, others = 0, call;
+	int			 rc = -1, answer_now, others = 0, call, n = 0;
 
 	memset(&in, 0, sizeof(in));
 	memset(&m, 0, sizeof(m));
@@ -589,6 +519,13 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	if (strcmp(row->kind, "follow") == 0) {
 		rc = store_bot_follower_add(st, in.bot_id, in.account, now);
 		log_info("@%s follows @%s", acct, in.bot_handle);
+		/* the messages their settings refused can go now */
+		if (rc == 0 && (n = store_outbox_unpark(st, in.bot_id,
+		    in.account, now)) > 0)
+			log_info("@%s: %d waiting message%s sent again", acct,
+			    n, n == 1 ? "" : "s");
+		if (n == -1)
+			rc = -1;
 		goto out;
 	}
 	if (strcmp(row->kind, "mention") != 0 || in.from_bot ||
@@ -640,7 +577,7 @@ handle_event(struct handler *h, const struct inbox_row *row,
 	if (d.is_help && store_outbox_count_to(st, in.account, "help",
 	    now - 86400) > 0)
 		answer_now = 0;
-	rc = apply(st, conf, &in, &cmd, &d, answer_now, now, &outcome);
+	rc = apply(h, &in, &cmd, &d, answer_now, now, &outcome);
 	/* the X handle only at debug: the journal outlives forget me */
 	if (rc == 0)
 		log_info("@%s: %s (%s) -> %s", acct, command_name(cmd.kind),

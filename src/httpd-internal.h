@@ -1,5 +1,6 @@
 /*
- * httpd-internal: what httpd.c and upload.c (the /u/ pages) share.
+ * httpd-internal: what httpd.c, upload.c (the /u/ pages) and follows.c
+ * (the /f/ files) share.
  */
 #ifndef QUITX_HTTPD_INTERNAL_H
 #define QUITX_HTTPD_INTERNAL_H
@@ -33,5 +34,9 @@ int	upload_body(struct lws *wsi, struct httpd_pss *pss, const void *in,
 int	upload_body_done(struct lws *wsi, struct httpd_pss *pss);
 /* The connection closed: a job still running answers nobody. */
 void	upload_closed(struct httpd_pss *pss);
+
+/* GET|HEAD /f/<token>: a member's follows-import file (follows.c). */
+int	follows_request(struct lws *wsi, struct httpd_pss *pss,
+	    const char *uri);
 
 #endif

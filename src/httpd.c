@@ -101,6 +101,8 @@ handle_request(struct lws *wsi, struct httpd_pss *pss, const char *uri)
 		return upload_request(wsi, pss, uri, post);
 	if (!pss->head && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
 		return refuse_method(wsi);
+	if (strncmp(uri, "/f/", 3) == 0)
+		return follows_request(wsi, pss, uri);
 	if (strcmp(uri, "/healthz") == 0) {
 		if (store_ping(ds->store) == 0)
 			return httpd_respond(wsi, pss, HTTP_STATUS_OK,

@@ -220,18 +220,24 @@ log_redact_links(char *s)
 {
 	static const char	 tok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	char			*p = s;
-	size_t			 n;
+	static const char	*const prefixes[] = { "/u/", "/f/" };
+	char			*p;
+	size_t			 n, i;
 
-	while ((p = strstr(p, "/u/")) != NULL) {
-		p += 3;
-		n = strspn(p, tok);
-		/* upload.js and upload.css are no secret; a token is long */
-		if (n < 16)
-			continue;
-		memcpy(p, "<link>", 6);
-		memmove(p + 6, p + n, strlen(p + n) + 1);
-		p += 6;
+	/* upload links, then follows-import links */
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		p = s;
+		while ((p = strstr(p, prefixes[i])) != NULL) {
+			p += 3;
+			n = strspn(p, tok);
+			/* upload.js and upload.css are no secret; a token
+			   is long */
+			if (n < 16)
+				continue;
+			memcpy(p, "<link>", 6);
+			memmove(p + 6, p + n, strlen(p + n) + 1);
+			p += 6;
+		}
 	}
 }
 

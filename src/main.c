@@ -39,6 +39,34 @@ static const struct cmd commands[] = {
 	  "proven by the import.  Every line is checked before any is\n"
 	  "written.  Both show progress on a terminal and a summary at the\n"
 	  "end, and change nothing when the input is bad (exit 2).\n" },
+	{ "match", cmd_match, "[-c FILE] [--member WHO] [--json]",
+	  "work out every member's suggestions, or show one member's",
+	  "Without --member: reads every complete upload and proven claim,\n"
+	  "works out who each member followed on X among the members, and\n"
+	  "replaces the stored suggestions whole (readers and a crash keep\n"
+	  "the previous ones until it is done), then prints a summary.  It\n"
+	  "can run while the daemon does; one match at a time.  The\n"
+	  "campaign section's match_max_per_member and match_memory_mb\n"
+	  "apply, as in the daemon.\n"
+	  "--member WHO (user@server, a DID or a Bluesky handle): that\n"
+	  "member's stored suggestions, ranked, and when the match ran.\n"
+	  "--json for scripts.\n" },
+	{ "campaign", cmd_campaign,
+	  "plan [-c FILE] | preview [-c FILE] --member WHO | "
+	  "start [-c FILE] [--dry-run FILE]",
+	  "look at the campaign day before it happens, or start it",
+	  "plan: the members, what each bot account would send now\n"
+	  "(suggestion messages, introductions) and how long delivery takes\n"
+	  "at the networks' published budgets.\n"
+	  "preview --member WHO (user@server, a DID or a Bluesky handle):\n"
+	  "that member's messages exactly as they would be sent, with their\n"
+	  "lengths as the network counts them.\n"
+	  "start --dry-run FILE: every row the day would queue, one JSON\n"
+	  "object a line, written to FILE; nothing is queued.\n"
+	  "start: the day starts now, whatever the configured time: the\n"
+	  "running daemon queues everything within seconds.\n"
+	  "plan, preview and --dry-run compose with the daemon's own code in\n"
+	  "a transaction they roll back: they change nothing.\n" },
 	{ "stats", cmd_stats, "[-c FILE] [--json]",
 	  "print counts from the store",
 	  "Bot accounts, members per network, X claims, uploads and edges,\n"

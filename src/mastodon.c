@@ -53,6 +53,12 @@ mastodon_state(const struct mastodon *m)
 	return m->state;
 }
 
+int64_t
+mastodon_bot_id(const struct mastodon *m)
+{
+	return m->bot_account_id;
+}
+
 const char *
 mastodon_handle(const struct mastodon *m)
 {

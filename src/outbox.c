@@ -39,6 +39,17 @@ pacer_schedule(struct outbox_pacer *p, lws_usec_t us)
 	lws_sul_schedule(p->lws, 0, &p->tick, pacer_tick, us);
 }
 
+/* The wall clock in microseconds, and in whole seconds in *secs. */
+static int64_t
+clock_usec(time_t *secs)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*secs = ts.tv_sec;
+	return (int64_t)ts.tv_sec * LWS_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
 int
 outbox_backoff(int attempts)
 {
@@ -106,10 +117,11 @@ on_sent(const struct send_result *res, void *arg)
 		store_outbox_failed(p->store, id, res->remote_id, err);
 		break;
 	case SEND_UNREACHABLE:
-		log_info("%s: row %lld not delivered: the recipient does not "
-		    "accept messages from this account (%s)", p->label,
-		    (long long)id, err);
-		store_outbox_failed(p->store, id, NULL, OUTBOX_UNREACHABLE);
+		/* it waits for their follow (store_outbox_unpark) */
+		log_info("%s: row %lld waits: the recipient does not accept "
+		    "messages from this account until they follow it (%s)",
+		    p->label, (long long)id, err);
+		store_outbox_park(p->store, id, OUTBOX_UNREACHABLE);
 		break;
 	}
 	pacer_schedule(p, 0);
@@ -121,7 +133,8 @@ pacer_tick(lws_sorted_usec_list_t *sul)
 	struct outbox_pacer	*p = lws_container_of(sul, struct outbox_pacer,
 				    tick);
 	struct outbox_row	 row;
-	time_t			 now = time(NULL), ready;
+	time_t			 now, ready;
+	int64_t			 now_us = clock_usec(&now);
 
 	if (p->row_id != 0)
 		return;		/* on_sent schedules the next look */
@@ -130,7 +143,13 @@ pacer_tick(lws_sorted_usec_list_t *sul)
 		return;
 	}
 	if ((ready = p->net.ready_at(p->net.net, now)) > now) {
-		pacer_schedule(p, (lws_usec_t)(ready - now) * LWS_US_PER_SEC);
+		/*
+		 * Wake at that second itself: a delay counted from a whole
+		 * second came up to a second late, and what passes after a
+		 * reset is lost to the window (bench-pacer).
+		 */
+		pacer_schedule(p, (lws_usec_t)((int64_t)ready *
+		    LWS_US_PER_SEC - now_us));
 		return;
 	}
 	switch (store_outbox_next(p->store, p->bot_account_id, (int64_t)now,

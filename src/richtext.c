@@ -369,6 +369,13 @@ rt_tld_known(const unsigned char *s, size_t n)
 	return 0;
 }
 
+int
+richtext_tld_known(const char *s, size_t len)
+{
+	return s != NULL && len > 0 &&
+	    rt_tld_known((const unsigned char *)s, len);
+}
+
 /* The end of the run of non-spaces at s[i]. */
 static size_t
 rt_nonspace_end(const unsigned char *s, size_t n, size_t i)

@@ -54,7 +54,7 @@ store_member_get(struct store *st, enum network network, const char *account,
 	memset(m, 0, sizeof(*m));
 	q = store_prepare(st, "SELECT m.id, m.account, m.lang,"
 	    " coalesce(m.bot_account_id, 0), m.discoverable, m.intro_optin,"
-	    " m.messages_stopped, c.handle, c.proof"
+	    " m.messages_stopped, c.handle, c.proof, m.handle"
 	    " FROM member m LEFT JOIN x_claim c ON c.member_id = m.id"
 	    " WHERE m.network = ?1 AND m.account = ?2");
 	if (q == NULL)
@@ -73,6 +73,7 @@ store_member_get(struct store *st, enum network network, const char *account,
 		m->messages_stopped = sqlite3_column_int(q, 6);
 		m->claim_handle = store_column_dup(q, 7);
 		m->claim_proof = proof_parse(sqlite3_column_text(q, 8));
+		m->handle = store_column_dup(q, 9);
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -112,6 +113,7 @@ member_clear(struct member *m)
 {
 	free(m->account);
 	free(m->claim_handle);
+	free(m->handle);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -312,6 +312,13 @@ static const char schema_v4[] =
 "  value TEXT NOT NULL,"
 "  updated_at INTEGER NOT NULL"
 ");"
+/*
+ * A private message the recipient's settings refused waits, queued with
+ * the reason, until they follow the bot (Bluesky chat): no not_before
+ * would do, the follow can come any day.
+ */
+"CREATE INDEX outbox_parked ON outbox (bot_account_id, recipient)"
+"  WHERE state = 'queued' AND last_error LIKE 'unreachable:%';"
 "CREATE TRIGGER member_suggestions AFTER DELETE ON member BEGIN"
 "  DELETE FROM suggestion WHERE member_id = old.id;"
 "  DELETE FROM suggestion_sent WHERE member_id = old.id;"

@@ -19,6 +19,7 @@
 enum {
 	V_HANDLE = 1 << 0, V_REFUSED = 1 << 1, V_BOT = 1 << 2, V_DAY = 1 << 3,
 	V_LINK = 1 << 4, V_DAYS = 1 << 5, V_PROOF = 1 << 6, V_REACH = 1 << 7,
+	V_COUNT = 1 << 8, V_NETWORK = 1 << 9,
 };
 
 static const struct {
@@ -35,12 +36,15 @@ static const struct {
 	{ "days",	V_DAYS,		"365" },
 	{ "proof",	V_PROOF,	"proven by your X archive: you will be suggested" },
 	{ "reach",	V_REACH,	"You follow me, so I can write to you privately." },
+	{ "count",	V_COUNT,	"1000000" },
+	{ "network",	V_NETWORK,	"Mastodon" },
 };
 #define NVARS (sizeof(vars) / sizeof(vars[0]))
 
 static const struct {
 	const char	*key;
 	unsigned	 allowed;
+	int		 max;	/* characters; 0: TEMPLATE_MAX_CHARS */
 } keys[T_COUNT] = {
 	[T_REGISTER_OK] =	{ "register_ok", V_HANDLE | V_BOT | V_DAY },
 	[T_REGISTER_SAME] =	{ "register_same", V_HANDLE | V_BOT | V_DAY },
@@ -68,6 +72,15 @@ static const struct {
 	[T_FORGET_OK] =		{ "forget_ok", 0 },
 	[T_NOT_MEMBER] =	{ "not_member", V_BOT },
 	[T_HELP] =		{ "help", V_BOT },
+	[T_SUGGESTIONS_HEADER] = { "suggestions_header", V_COUNT | V_NETWORK },
+	[T_SUGGESTIONS_FOLLOWUP_HEADER] = { "suggestions_followup_header",
+				    V_COUNT | V_NETWORK },
+	[T_SUGGESTIONS_MORE] =	{ "suggestions_more", V_COUNT },
+	[T_SUGGESTIONS_CSV] =	{ "suggestions_csv", V_COUNT | V_LINK },
+	[T_SUGGESTIONS_NONE] =	{ "suggestions_none", 0 },
+	[T_INTRO_HEADER] =	{ "intro_header", V_NETWORK,
+				    TEMPLATE_MAX_POST_CHARS },
+	[T_ASK_FOLLOW] =	{ "ask_follow", V_BOT, TEMPLATE_MAX_POST_CHARS },
 };
 
 struct templates {
@@ -146,7 +159,7 @@ check_text(const char *file, int line, enum tmpl which, const char *text,
 {
 	const char	*values[NVARS], *p = text, *close;
 	char		*longest;
-	size_t		 i, n;
+	size_t		 i, n, max;
 
 	while ((p = strchr(p, '{')) != NULL) {
 		if ((close = strchr(p, '}')) == NULL)
@@ -165,10 +178,13 @@ check_text(const char *file, int line, enum tmpl which, const char *text,
 	for (i = 0; i < NVARS; i++)
 		values[i] = vars[i].longest;
 	longest = render(text, values);
-	if ((n = utf8_chars(longest)) > TEMPLATE_MAX_CHARS)
+	max = keys[which].max > 0 ? (size_t)keys[which].max :
+	    TEMPLATE_MAX_CHARS;
+	if ((n = utf8_chars(longest)) > max)
 		add_err(errs, file, line, "'%s' can be %zu characters long "
-		    "once filled in; at most %d fit in a reply",
-		    keys[which].key, n, TEMPLATE_MAX_CHARS);
+		    "once filled in; at most %zu fit in a %s",
+		    keys[which].key, n, max, keys[which].max > 0 ? "post" :
+		    "reply");
 	else if (utf8_chars(text) == 0)
 		add_err(errs, file, line, "'%s' is empty", keys[which].key);
 	free(longest);
@@ -260,7 +276,8 @@ templates_render(const struct templates *t, enum lang lang, enum tmpl which,
     const struct tmpl_vars *v)
 {
 	const char	*values[NVARS] = { v->handle, v->refused, v->bot,
-			    v->day, v->link, v->days, v->proof, v->reach };
+			    v->day, v->link, v->days, v->proof, v->reach,
+			    v->count, v->network };
 	const char	*text = t->text[lang][which];
 
 	/* a language the campaign does not speak falls back to the other */

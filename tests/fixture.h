@@ -35,6 +35,8 @@ char		*fx_db_text(struct fixture *fx, const char *sql);
 /* Wait up to secs for sql to give want; fail with the log otherwise. */
 void		 fx_wait_db(struct fixture *fx, const char *sql, long long want,
 		    int secs);
+/* Print the daemon's log on stderr; returns a note saying so. */
+const char	*fx_log_dump(struct fixture *fx);
 /* Wait up to secs for needle in the daemon's log. */
 void		 fx_wait_log(struct fixture *fx, const char *needle, int secs);
 /* A control or API call on the peer that must answer 200; its JSON. */

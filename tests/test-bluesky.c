@@ -216,23 +216,50 @@ test_session_expires(void **state)
 }
 
 /*
- * A member whose chat settings refuse the bot: the upload link is not
- * delivered and the row says why; the public reply still goes.
+ * A member whose chat settings refuse the bot: the upload link waits
+ * and the row says why; the public reply still goes, and one public post
+ * asks them to follow the bot.  Once they follow, the link is sent.
  */
 static void
 test_dm_refused(void **state)
 {
 	struct fixture	*fx = fx_start_bluesky(NULL);
-	char		*a;
+	json_t		*posts, *last;
+	char		*a, *did;
 
 	(void)state;
 	fx_peer_post(fx, "/_peer/chat-setting",
 	    "{\"handle\":\"" MARIE "\",\"allowIncoming\":\"none\"}");
 	a = fx_bsky_post(fx, MARIE, "@" FX_BSKY_EN " register @marie_x", NULL);
-	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'failed' AND "
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'queued' AND "
 	    "last_error LIKE 'unreachable:%'", 1, 10);
-	json_decref(fx_bsky_posts(fx, FX_BSKY_EN, 1));
+	/* the reply, then the request to follow, naming her */
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE kind = 'ask_follow'"
+	    " AND state = 'sent'", 1, 10);
+	posts = fx_bsky_posts(fx, FX_BSKY_EN, 1);
+	last = json_object_get(json_array_get(posts, json_array_size(posts) -
+	    1), "record");
+	did = fx_bsky_did(fx, MARIE);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(json_object_get(last, "facets"), 0),
+	    "features"), 0), "did")), did);
+	assert_non_null(strstr(json_string_value(json_object_get(last,
+	    "text")), "Follow @" FX_BSKY_EN));
+	free(did);
+	json_decref(posts);
 	assert_int_equal(fx_peer_stat(fx, "send_message"), 0);
+	/* asked once, however long the message waits */
+	sleep(2);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE "
+	    "kind = 'ask_follow'"), 1);
+
+	fx_peer_post(fx, "/_peer/chat-setting",
+	    "{\"handle\":\"" MARIE "\",\"allowIncoming\":\"following\"}");
+	fx_peer_post(fx, "/_peer/follow", "{\"from\":\"" MARIE
+	    "\",\"to\":\"" FX_BSKY_EN "\"}");
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE kind = 'private' "
+	    "AND state = 'sent'", 1, 10);
+	assert_int_equal(fx_peer_stat(fx, "send_message"), 1);
 	free(a);
 	fx_destroy(fx);
 }

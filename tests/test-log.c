@@ -61,6 +61,18 @@ test_redact_links(void **state)
 	    " /u/upload.js and /u/<link>?x=1 /u/");
 }
 
+/* So are follows-import links. */
+static void
+test_redact_follows_links(void **state)
+{
+	char	line[] = "HEAD /f/Zm9vYmFyYmF6cXV4LWFiY2RlZmdoaWprbG1uAAAAAAAA"
+	    " /f/short /u/Zm9vYmFyYmF6cXV4LWFi";
+
+	(void)state;
+	log_redact_links(line);
+	assert_string_equal(line, "HEAD /f/<link> /f/short /u/<link>");
+}
+
 int
 main(void)
 {
@@ -69,6 +81,7 @@ main(void)
 		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_escape_cut),
 		cmocka_unit_test(test_redact_links),
+		cmocka_unit_test(test_redact_follows_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #ifndef QUITX_BLUESKY_H
 #define QUITX_BLUESKY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct lws_context;
@@ -80,5 +81,23 @@ const char	*bluesky_state_name(enum bluesky_state s);
 const char	*bluesky_handle(const struct bluesky *b);
 /* The account's DID once resolved, else NULL. */
 const char	*bluesky_did(const struct bluesky *b);
+/* Its bot_account row id. */
+int64_t		 bluesky_bot_id(const struct bluesky *b);
+/* 1 when its session is open and it is not stopping. */
+int		 bluesky_usable(const struct bluesky *b);
+
+/*
+ * Which of others (DIDs, at most BLUESKY_RELATIONSHIPS_MAX) actor
+ * follows, from the public graph (app.bsky.graph.getRelationships).
+ * done runs once from the loop: ok 0 with the followed ones (pointers
+ * valid during the call), or -1.  Returns -1 when it cannot be asked
+ * now (no session).
+ */
+#define BLUESKY_RELATIONSHIPS_MAX	30
+typedef void (*bluesky_relationships_fn)(int ok, const char *const *followed,
+		    size_t n, void *arg);
+int		 bluesky_relationships(struct bluesky *b, const char *actor,
+		    const char *const *others, size_t n,
+		    bluesky_relationships_fn done, void *arg);
 
 #endif

@@ -24,6 +24,8 @@ int	cmd_check_config(int argc, char **argv);
 int	cmd_stats(int argc, char **argv);
 int	cmd_explain(int argc, char **argv);
 int	cmd_import(int argc, char **argv);
+int	cmd_match(int argc, char **argv);
+int	cmd_campaign(int argc, char **argv);
 
 /* Print "quitx NAME: usage: ..." to stderr and return EXIT_USAGE. */
 int	cmd_usage(const char *name);

@@ -47,6 +47,11 @@ struct config_campaign {
 	int		 hour, minute;		/* start time, local to timezone */
 	char		*timezone;		/* IANA name, e.g. "Europe/Paris" */
 	unsigned	 languages;		/* bit (1 << enum lang) per language */
+	int		 intro_public;		/* Mastodon intros: public, else unlisted */
+	int		 message_max;		/* accounts listed in one member's messages */
+	int		 match_interval;	/* seconds between matches, when needed */
+	int		 match_max;		/* suggestions kept per member and network */
+	int		 match_memory_mb;	/* the match's memory for follow pairs */
 };
 
 /* How the daemon watches the networks' streams. */

@@ -9,6 +9,7 @@
 #ifndef QUITX_DAEMON_H
 #define QUITX_DAEMON_H
 
+#include <stdint.h>
 #include <time.h>
 
 struct config;
@@ -31,6 +32,9 @@ struct daemon_state {
 	struct upload_worker	*uploads;	/* ingests uploaded archives */
 	char			*upload_dir;	/* spooled uploads, beside the store */
 };
+
+/* A Mastodon bot account's max_characters, or 0 when not connected. */
+int	daemon_max_chars(const struct daemon_state *ds, int64_t bot_id);
 
 /* Run until SIGTERM/SIGINT.  Returns a process exit code (0, 1 or 2). */
 int	daemon_run(const char *config_path);

@@ -40,8 +40,9 @@ __attribute__((noreturn)) void log_fatal(const char *tag, int with_errno,
 const char *log_escape(char *buf, size_t size, const char *text);
 
 /*
- * Replace the token of every upload link path ("/u/<token>", 16 token
- * characters or more) in s with "<link>", in place (s only shrinks).
+ * Replace the token of every upload or follows-import link path
+ * ("/u/<token>", "/f/<token>", 16 token characters or more) in s with
+ * "<link>", in place (s only shrinks).
  */
 void	log_redact_links(char *s);
 

@@ -64,6 +64,8 @@ const char	*mastodon_state_name(enum mastodon_state s);
 
 /* The instance's status length limit (500 until the instance is read). */
 int		 mastodon_max_chars(const struct mastodon *m);
+/* Its bot_account row id. */
+int64_t		 mastodon_bot_id(const struct mastodon *m);
 
 /* What GET /api/v1/accounts/lookup said about an account. */
 struct mastodon_account {

@@ -105,4 +105,11 @@ int	richtext_fits(const char *text, size_t max_graphemes, size_t max_bytes,
 size_t	richtext_split(const char *text, size_t max_graphemes,
 	    size_t max_bytes, char ***parts);
 
+/*
+ * 1 if s[0..len) (any case, no dot) is in the built-in TLD list that bare
+ * domains are checked against; every entry is a real TLD, so other
+ * link finders (Mastodon's) know it too.
+ */
+int	richtext_tld_known(const char *s, size_t len);
+
 #endif

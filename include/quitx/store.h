@@ -223,6 +223,7 @@ struct member {
 	int		 messages_stopped;
 	char		*claim_handle;		/* NULL: no claim */
 	enum claim_proof claim_proof;
+	char		*handle;		/* Bluesky handle, when known */
 };
 
 /* 1 and *m (clear it), 0 when not a member, -1. */
@@ -391,6 +392,86 @@ void	upload_outcome_clear(struct upload_outcome *o);
  */
 int	store_upload_cleanup(struct store *st, int64_t discard,
 	    int64_t stale_before, size_t max_edges);
+
+/* --- the campaign day (store-campaign.c) --- */
+
+/* A campaign fact (campaign_state): 1 and *value (free it), 0, -1. */
+int	store_campaign_get(struct store *st, const char *key, char **value);
+int	store_campaign_set(struct store *st, const char *key,
+	    const char *value, int64_t now);
+/* The same for a number: 1 and *v, 0 if not set, -1. */
+int	store_campaign_get_int(struct store *st, const char *key, int64_t *v);
+
+/*
+ * Members who may get private messages and have a stored suggestion
+ * they were not told about, id > after, by id: up to max into ids.
+ * How many, or -1.
+ */
+int	store_campaign_due(struct store *st, int64_t after, int64_t *ids,
+	    size_t max);
+
+/* A Bluesky member's handle as last seen (the public posts name them). */
+int	store_member_set_handle(struct store *st, int64_t member_id,
+	    const char *handle);
+
+/* A member by id: 1 and *m (clear it), 0 if gone, -1. */
+int	store_member_by_id(struct store *st, int64_t id, struct member *m);
+
+/* Record that member was told about these members.  0 or -1. */
+int	store_suggestions_told(struct store *st, int64_t member_id,
+	    const int64_t *suggested, size_t n, int64_t now);
+/* How many members member was told about so far, or -1. */
+int64_t	store_suggestions_told_count(struct store *st, int64_t member_id);
+
+/* A bot account: what composing for it needs. */
+struct bot_row {
+	int64_t		 id;
+	enum network	 network;
+	enum lang	 lang;
+	char		*handle;
+};
+/* The active bot accounts, by id: 0 with *out and *n (free them), or -1. */
+int	store_bot_accounts_active(struct store *st, struct bot_row **out,
+	    size_t *n);
+void	bot_rows_free(struct bot_row *b, size_t n);
+
+/* A member who asked to be introduced. */
+struct intro_member {
+	int64_t		 id;
+	enum network	 network;
+	enum lang	 lang;
+	int64_t		 bot_account_id;	/* 0: none */
+	char		*account;
+	char		*handle;
+};
+/* Every member who opted in, by id: 0 with *out and *n (free them), or -1. */
+int	store_intro_members(struct store *st, struct intro_member **out,
+	    size_t *n);
+void	intro_members_free(struct intro_member *m, size_t n);
+
+/*
+ * Whether a Bluesky member follows did, as last checked after
+ * fresh_after: 1 yes, 0 no, 2 not known, -1.
+ */
+int	store_bsky_follows_get(struct store *st, int64_t member_id,
+	    const char *did, int64_t fresh_after);
+int	store_bsky_follows_set(struct store *st, int64_t member_id,
+	    const char *did, int follows, int64_t now);
+
+/*
+ * A private message the recipient's settings refuse waits, queued,
+ * until they follow the bot: back from 'sending' with the reason.
+ */
+int	store_outbox_park(struct store *st, int64_t id, const char *error);
+/* They follow now: their waiting messages from bot go.  Count or -1. */
+int	store_outbox_unpark(struct store *st, int64_t bot_account_id,
+	    const char *recipient, int64_t now);
+/* Waiting messages: up to max (bot, member) pairs.  Count or -1. */
+struct parked {
+	int64_t	 bot_account_id;
+	int64_t	 member_id;
+};
+int	store_outbox_parked(struct store *st, struct parked *out, size_t max);
 
 const char	*store_inbox_state_name(enum inbox_state s);
 const char	*store_outbox_state_name(enum outbox_state s);

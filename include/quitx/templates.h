@@ -41,6 +41,13 @@ enum tmpl {
 	T_FORGET_OK,
 	T_NOT_MEMBER,
 	T_HELP,
+	T_SUGGESTIONS_HEADER,		/* the campaign day's private message */
+	T_SUGGESTIONS_FOLLOWUP_HEADER,	/* the same, for those new since */
+	T_SUGGESTIONS_MORE,
+	T_SUGGESTIONS_CSV,		/* Mastodon's follows-import file */
+	T_SUGGESTIONS_NONE,		/* `suggestions`: no one yet */
+	T_INTRO_HEADER,			/* the public introductions */
+	T_ASK_FOLLOW,			/* Bluesky chat refused: follow me */
 	T_COUNT
 };
 
@@ -54,6 +61,8 @@ struct tmpl_vars {
 	const char	*days;		/* how many days the link lasts */
 	const char	*proof;		/* T_PROOF_* rendered */
 	const char	*reach;		/* T_REACH_* rendered */
+	const char	*count;		/* how many people, as digits */
+	const char	*network;	/* "Mastodon" or "Bluesky" */
 };
 
 struct templates;
@@ -76,5 +85,11 @@ const char	*templates_key(enum tmpl which);
 /* Longest rendering allowed, in characters (a 500-character post less
  * the "@user@host " a reply starts with). */
 #define TEMPLATE_MAX_CHARS	400
+/*
+ * The same for the texts of public Bluesky posts (intro_header,
+ * ask_follow): a post has 300 graphemes, and room must be left for the
+ * mention of a member with a long handle, or for the introduced.
+ */
+#define TEMPLATE_MAX_POST_CHARS	200
 
 #endif

@@ -20,6 +20,7 @@
  * bluesky-peer --port N --cert CERT.pem --key KEY.pem
  *     [--account HANDLE:PASSWORD]... [--access-ttl 7200]
  *     [--rate-limit 5000] [--rate-window 3600] [--ping-interval 30]
+ *     [--reset-floor]
  *
  * Listens on 127.0.0.1 (--port 0: any free port) and prints one line,
  * "bluesky-peer listening on 127.0.0.1:PORT".  Each --account is a bot
@@ -27,6 +28,10 @@
  * else) are made on the fly by control calls, by handle.  Every account
  * has a did:plc made from its handle (the same handle, the same DID).
  * --access-ttl and --ping-interval may have decimals (tests use 0.05).
+ * ratelimit-reset is the window's end in Unix seconds rounded up;
+ * --reset-floor rounds it down, as the reference PDS writes it
+ * (xrpc-server's rate-limiter-http.ts: Math.floor), so that the header
+ * may name a second before the window really ends.
  *
  * XRPC (errors {"error","message"}):
  *   com.atproto.server.createSession, refreshSession, getSession,
@@ -135,6 +140,7 @@ struct options {
 	long		 rate_limit;		/* write points */
 	long		 rate_window;		/* seconds */
 	double		 ping_interval;		/* seconds; 0: never */
+	int		 reset_floor;		/* ratelimit-reset rounded down */
 };
 
 /*
@@ -361,7 +367,7 @@ usage(void)
 	    "--key KEY.pem\n"
 	    "\t[--account HANDLE:PASSWORD]... [--access-ttl SECONDS]\n"
 	    "\t[--rate-limit POINTS] [--rate-window SECONDS] "
-	    "[--ping-interval SECONDS]\n");
+	    "[--ping-interval SECONDS]\n\t[--reset-floor]\n");
 	exit(2);
 }
 
@@ -887,6 +893,14 @@ bucket_take(struct bucket *b, long points)
 	}
 	b->remaining -= points;
 	return 1;
+}
+
+/* The window's end as ratelimit-reset says it: Unix seconds. */
+static int64_t
+reset_seconds(const struct bucket *b)
+{
+	return peer.opt.reset_floor ? b->reset_us / US :
+	    (b->reset_us + US - 1) / US;
 }
 
 /* Seconds until the window ends, rounded up. */
@@ -2138,8 +2152,7 @@ respond_raw(struct lws *wsi, struct session *s, unsigned status,
 		snprintf(num, sizeof(num), "%ld", rl->remaining);
 		if (add_header(wsi, "ratelimit-remaining:", num, &p, end))
 			return -1;
-		snprintf(num, sizeof(num), "%" PRId64,
-		    (rl->reset_us + US - 1) / US);
+		snprintf(num, sizeof(num), "%" PRId64, reset_seconds(rl));
 		if (add_header(wsi, "ratelimit-reset:", num, &p, end))
 			return -1;
 		snprintf(num, sizeof(num), "%ld;w=%ld", rl->limit, rl->window);
@@ -3927,8 +3940,7 @@ ctl_rate(struct lws *wsi, struct session *s, json_t *req)
 	b->reset_us = now_usec() + (int64_t)(in * 1e6);
 	return ctl_ok(wsi, s, json_pack("{s:s, s:I, s:I, s:I}", "bucket",
 	    which, "limit", (json_int_t)b->limit, "remaining",
-	    (json_int_t)b->remaining, "reset",
-	    (json_int_t)((b->reset_us + US - 1) / US)));
+	    (json_int_t)b->remaining, "reset", (json_int_t)reset_seconds(b)));
 }
 
 static int
@@ -4779,6 +4791,7 @@ parse_args(int argc, char **argv)
 		{ "rate-limit", required_argument, NULL, 'l' },
 		{ "rate-window", required_argument, NULL, 'w' },
 		{ "ping-interval", required_argument, NULL, 'i' },
+		{ "reset-floor", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	**bots;
@@ -4821,6 +4834,9 @@ parse_args(int argc, char **argv)
 		case 'i':
 			peer.opt.ping_interval = seconds_arg("--ping-interval",
 			    optarg, 0);
+			break;
+		case 'f':
+			peer.opt.reset_floor = 1;
 			break;
 		default:
 			usage();

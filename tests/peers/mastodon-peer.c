@@ -36,7 +36,8 @@
  *   POST /_peer/rate      {token, remaining?, reset_in?} -> {remaining, reset}
  *   POST /_peer/fail      {path, status?, count?, error?}
  *                         -> {path, status, count}
- *   GET  /_peer/statuses  the bots' posts, oldest first
+ *   GET  /_peer/statuses  the bots' posts, oldest first (created_at:
+ *                         when the peer made each, to the millisecond)
  *   GET  /_peer/stats     counters (stream_connections, status_posts...)
  */
 #include <ctype.h>
@@ -2157,6 +2158,9 @@ ctl_statuses(struct lws *wsi, struct session *s)
 		    "language", json_str_or_null(st->language),
 		    "idempotency_key", json_str_or_null(st->idempotency_key),
 		    "mentions", m);
+		/* when it was made, to the millisecond (the pacer's bench) */
+		json_object_set_new(o, "created_at",
+		    json_string(st->created_at));
 		json_array_append_new(arr, o);
 		free(id);
 	}

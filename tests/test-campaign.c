@@ -1,0 +1,346 @@
+/*
+ * test-campaign: the campaign day against the local Mastodon peer, with
+ * a population from the project's generator: members imported with
+ * their archives, `quitx campaign start`, and what each member receives
+ * compared with what the stored matches say they should, exactly once,
+ * through SIGKILLs, a 429 storm and a member saying "stop" mid-day.
+ *
+ * TEST_FILTER=name runs one test.
+ */
+#include "fixture.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quitx/xmalloc.h"
+
+#define CAMPAIGN	"campaign = { day = \"2027-01-20\"; match_interval = 1; " \
+			"message_max = 20; };\n"
+
+struct population {
+	char	*dir;
+	char	**accounts;	/* Mastodon accounts, user@host */
+	char	**handles;	/* their X handles */
+	size_t	  n;
+};
+
+/* users on Mastodon only, every one with an archive */
+static void
+pop_make(struct fixture *fx, struct population *p, int users, int seed)
+{
+	const char	*tools = getenv("QUITX_TOOLS");
+	char		*gen, *err = NULL, *tsv, *path, *line, *save, nu[16];
+	char		 ns[16], *f[4], *body;
+	int		 i;
+
+	memset(p, 0, sizeof(*p));
+	gen = xasprintf("%s/gen-archive", tools);
+	p->dir = xasprintf("%s/pop", fx->dir);
+	snprintf(nu, sizeof(nu), "%d", users);
+	snprintf(ns, sizeof(ns), "%d", seed);
+	if (tu_run(NULL, &err, (const char *[]){ gen, "--users", nu,
+	    "--archives", nu, "--zip", "--seed", ns, "--on-mastodon", "1",
+	    "--on-bluesky", "0", "--mean-following", "12", "--out", p->dir,
+	    NULL }) != 0)
+		fail_msg("gen-archive: %s", err);
+	free(err);
+	free(gen);
+	fx_daemon_stop(fx);
+	path = xasprintf("%s/population.tsv", p->dir);
+	assert_int_equal(tu_quitx(NULL, &err, "import", "population", "-c",
+	    fx->conf, path, NULL), 0);
+	free(err);
+	tsv = tu_slurp(path);
+	free(path);
+	p->accounts = xcalloc((size_t)users, sizeof(char *));
+	p->handles = xcalloc((size_t)users, sizeof(char *));
+	for (line = strtok_r(tsv, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		f[0] = line;
+		for (i = 1; i < 4; i++) {
+			f[i] = strchr(f[i - 1], '\t');
+			assert_non_null(f[i]);
+			*f[i]++ = '\0';
+		}
+		if (*f[2] == '\0')
+			continue;
+		p->accounts[p->n] = xstrdup(f[2]);
+		p->handles[p->n] = xstrdup(f[1]);
+		p->n++;
+	}
+	free(tsv);
+	/* each member's own archive: their edges, their proof; and they
+	   follow the bot (their server knows them, their DMs arrive) */
+	for (size_t k = 0; k < p->n; k++) {
+		path = xasprintf("%s/archives/%s.zip", p->dir, p->handles[k]);
+		if (tu_quitx(NULL, &err, "import", "archive", "-c", fx->conf,
+		    "--member", p->accounts[k], path, NULL) != 0)
+			fail_msg("import archive %s: %s", path, err);
+		free(err);
+		free(path);
+	}
+	fx_daemon_start(fx);
+	for (size_t k = 0; k < p->n; k++) {
+		body = xasprintf("{\"to\":\"" FX_EN "\",\"from\":\"%s\"}",
+		    p->accounts[k]);
+		fx_peer_post(fx, "/_peer/follow", body);
+		free(body);
+	}
+}
+
+static void
+pop_free(struct population *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->accounts[i]);
+		free(p->handles[i]);
+	}
+	free(p->accounts);
+	free(p->handles);
+	free(p->dir);
+}
+
+static void
+campaign_start(struct fixture *fx)
+{
+	char	*out = NULL, *err = NULL, *sql;
+
+	/* the day starts on matches made after every import */
+	sql = xstrdup("SELECT (SELECT CAST(value AS INTEGER) FROM"
+	    " campaign_state WHERE key = 'match_at') > (SELECT"
+	    " max(completed_at) FROM x_upload)");
+	fx_wait_db(fx, sql, 1, 20);
+	free(sql);
+
+	assert_int_equal(tu_quitx(&out, &err, "campaign", "start", "-c",
+	    fx->conf, NULL), 0);
+	free(out);
+	free(err);
+}
+
+/* Everything due was queued and went out (or was given up). */
+static void
+wait_delivered(struct fixture *fx, int secs)
+{
+	fx_wait_db(fx, "SELECT (SELECT count(*) FROM outbox WHERE state IN"
+	    " ('queued', 'sending')) + (SELECT count(*) FROM member m WHERE"
+	    " m.messages_stopped = 0 AND EXISTS (SELECT 1 FROM suggestion s"
+	    " JOIN member f ON f.id = s.suggested_id AND f.discoverable = 1"
+	    " WHERE s.member_id = m.id AND NOT EXISTS (SELECT 1 FROM"
+	    " suggestion_sent t WHERE t.member_id = m.id"
+	    " AND t.suggested_id = s.suggested_id)))", 0, secs);
+}
+
+/*
+ * The accounts a direct status lists: its lines that are one "@acct"
+ * (the first line starts with the recipient and the header).
+ */
+static void
+listed(const char *text, char ***out, size_t *n)
+{
+	char	*t = xstrdup(text), *line, *save, *o;
+	const char *c;
+
+	/* as a reader sees it: the WORD JOINERs are invisible */
+	for (c = text, o = t; *c != '\0'; c++) {
+		if (memcmp(c, "\xe2\x81\xa0", 3) == 0) {
+			c += 2;
+			continue;
+		}
+		*o++ = *c;
+	}
+	*o = '\0';
+	/* past the "@member " every direct status starts with */
+	if ((o = strchr(t, ' ')) != NULL)
+		memmove(t, o + 1, strlen(o + 1) + 1);
+
+	for (line = strtok_r(t, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (line[0] == '@' && strchr(line, ' ') == NULL) {
+			*out = xreallocarray(*out, *n + 1, sizeof(char *));
+			(*out)[(*n)++] = xstrdup(line + 1);
+		}
+	free(t);
+}
+
+/*
+ * What each member received, against the stored matches: every member
+ * with suggestions got the first message_max of them, in rank order,
+ * once; nobody else got a list; no status was posted twice.  Returns how
+ * many members got a list.
+ */
+static size_t
+check_received(struct fixture *fx, const char *except)
+{
+	json_t		*all, *st;
+	char		**got, *sql, *want, *p;
+	const char	*to, *text;
+	size_t		 i, j, k, ngot, members = 0, total;
+
+	all = fx_peer_call(fx, "GET", "/_peer/statuses", NULL);
+	total = json_array_size(all);
+	/* no text twice from one bot: a duplicate is a resend */
+	for (i = 0; i < total; i++)
+		for (j = i + 1; j < total; j++)
+			if (strcmp(json_string_value(json_object_get(
+			    json_array_get(all, i), "text")),
+			    json_string_value(json_object_get(json_array_get(
+			    all, j), "text"))) == 0)
+				fail_msg("sent twice: %s", json_string_value(
+				    json_object_get(json_array_get(all, i),
+				    "text")));
+	for (k = 1; k <= 100000; k++) {
+		sql = xasprintf("SELECT account FROM member WHERE id = %zu", k);
+		p = fx_db_text(fx, sql);
+		free(sql);
+		if (p == NULL) {
+			if (fx_db_int(fx, "SELECT max(id) FROM member") <
+			    (long long)k)
+				break;
+			continue;
+		}
+		got = NULL;
+		ngot = 0;
+		json_array_foreach(all, i, st) {
+			if (strcmp(json_string_value(json_object_get(st,
+			    "visibility")), "direct") != 0)
+				continue;
+			to = json_string_value(json_array_get(json_object_get(
+			    st, "mentions"), 0));
+			text = json_string_value(json_object_get(st, "text"));
+			if (to != NULL && strcasecmp(to, p) == 0)
+				listed(text, &got, &ngot);
+		}
+		/* what the matches say, as the message lists them */
+		sql = xasprintf("SELECT coalesce(group_concat(account, ' '), '')"
+		    " FROM (SELECT f.account FROM suggestion s JOIN member f"
+		    " ON f.id = s.suggested_id AND f.discoverable = 1"
+		    " WHERE s.member_id = %zu AND f.network = 'mastodon'"
+		    " ORDER BY s.rank LIMIT 20)", k);
+		want = fx_db_text(fx, sql);
+		free(sql);
+		if (except != NULL && strcasecmp(p, except) == 0) {
+			/* stopped before the day's message: nothing */
+			assert_int_equal(ngot, 0);
+		} else {
+			char *have = xstrdup("");
+
+			for (i = 0; i < ngot; i++) {
+				char *n2 = xasprintf("%s%s%s", have,
+				    i > 0 ? " " : "", got[i]);
+				free(have);
+				have = n2;
+			}
+			if (strcasecmp(have, want) != 0) {
+				fx_log_dump(fx);
+				fail_msg("%s received [%s], the matches say "
+				    "[%s]; %zu statuses, the last: %s", p,
+				    have, want, total, json_dumps(
+				    json_array_get(all, total - 1), 0));
+			}
+			free(have);
+			members += ngot > 0;
+		}
+		for (i = 0; i < ngot; i++)
+			free(got[i]);
+		free(got);
+		free(want);
+		free(p);
+	}
+	json_decref(all);
+	return members;
+}
+
+/*
+ * A day: introductions for those who opted in, every member's list
+ * once, and the member who said "stop" before it gets nothing.
+ */
+static void
+test_day_once(void **state)
+{
+	struct fixture		*fx = fx_start_mastodon(CAMPAIGN);
+	struct population	 p;
+	char			*id;
+	size_t			 got;
+
+	(void)state;
+	pop_make(fx, &p, 60, 7);
+	fx_db_exec(fx, "UPDATE member SET intro_optin = 1 WHERE id % 4 = 0");
+	/* one says stop first */
+	id = fx_say(fx, FX_EN, p.accounts[0], "stop");
+	fx_wait_db(fx, "SELECT messages_stopped FROM member WHERE id = 1", 1,
+	    10);
+	free(id);
+	campaign_start(fx);
+	wait_delivered(fx, 60);
+	got = check_received(fx, p.accounts[0]);
+	assert_true(got > 10);
+	/* the introductions: a thread naming every member who opted in */
+	assert_true(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " kind = 'intro' AND state = 'sent'") >= 1);
+	assert_int_equal(fx_peer_stat(fx, "rate_limited"), 0);
+	pop_free(&p);
+	fx_destroy(fx);
+}
+
+/*
+ * SIGKILL ten times at random moments of delivery: after the last
+ * restart, what members received is what the matches say, once.
+ */
+static void
+test_day_killed(void **state)
+{
+	struct fixture		*fx = fx_start_mastodon(CAMPAIGN);
+	struct population	 p;
+	long long		 want;
+	char			*sql;
+	int			 i, st;
+
+	(void)state;
+	pop_make(fx, &p, 500, 11);
+	/* a budget for the whole day: the restarts spend some of it too */
+	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
+	    "\"remaining\":5000,\"reset_in\":900}");
+	campaign_start(fx);
+	srand((unsigned)time(NULL));
+	for (i = 0; i < 10; i++) {
+		/* a random moment once sending has started again */
+		want = fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+		    " state = 'sent'") + 1 + rand() % 20;
+		sql = xasprintf("SELECT count(*) >= %lld FROM outbox WHERE"
+		    " state = 'sent'", want);
+		fx_wait_db(fx, sql, 1, 30);
+		free(sql);
+		kill(fx->pid, SIGKILL);
+		waitpid(fx->pid, &st, 0);
+		fx_daemon_start(fx);
+	}
+	wait_delivered(fx, 120);
+	assert_true(check_received(fx, NULL) > 100);
+	pop_free(&p);
+	fx_destroy(fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest all[] = {
+		cmocka_unit_test(test_day_once),
+		cmocka_unit_test(test_day_killed),
+	};
+	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
+	const char		*only = getenv("TEST_FILTER");
+	size_t			 i, n = 0;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (only == NULL || strstr(all[i].name, only) != NULL)
+			tests[n++] = all[i];
+	return _cmocka_run_group_tests("campaign", tests, n, NULL, NULL);
+}
