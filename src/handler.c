@@ -14,12 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
-#include <openssl/evp.h>
 
 #include "quitx/bluesky-parse.h"
 #include "quitx/campaign.h"
@@ -33,12 +31,12 @@
 #include "quitx/richtext.h"
 #include "quitx/store.h"
 #include "quitx/templates.h"
+#include "quitx/token.h"
 #include "quitx/xmalloc.h"
 
 #define HANDLER_TICK_US		(500 * LWS_US_PER_MS)
 #define HANDLER_BATCH		100
 #define REPLY_PRIORITY		10	/* before announcements and bulk */
-#define TOKEN_BYTES		32	/* 256 bits, base64url: 43 characters */
 #define CONTESTED_TELL_MAX	8
 
 struct handler {
@@ -71,41 +69,18 @@ struct incoming {
 };
 
 /*
- * A new upload link: TOKEN_BYTES from the kernel, base64url; only its
- * SHA-256 is stored, so the store alone cannot be used to upload.
+ * A new upload link; only the token's SHA-256 is stored, so the store
+ * alone cannot be used to upload.
  */
 static char *
 upload_link(struct store *st, const struct config *conf, int64_t member_id,
     int64_t now)
 {
-	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char		 raw[TOKEN_BYTES], hash[EVP_MAX_MD_SIZE];
-	char			 token[TOKEN_BYTES * 4 / 3 + 4], *link;
-	unsigned int		 hlen = 0;
-	size_t			 i, o = 0;
-	uint32_t		 v;
+	unsigned char	 hash[TOKEN_HASH_LEN];
+	char		 token[TOKEN_CHARS + 1], *link;
 
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		fatal("getrandom");
-	for (i = 0; i < sizeof(raw); i += 3) {
-		v = (uint32_t)raw[i] << 16;
-		if (i + 1 < sizeof(raw))
-			v |= (uint32_t)raw[i + 1] << 8;
-		if (i + 2 < sizeof(raw))
-			v |= raw[i + 2];
-		token[o++] = b64[(v >> 18) & 63];
-		token[o++] = b64[(v >> 12) & 63];
-		if (i + 1 < sizeof(raw))
-			token[o++] = b64[(v >> 6) & 63];
-		if (i + 2 < sizeof(raw))
-			token[o++] = b64[v & 63];
-	}
-	token[o] = '\0';
-	if (EVP_Digest(token, o, hash, &hlen, EVP_sha256(), NULL) != 1)
-		fatalx("SHA-256 failed");
-	explicit_bzero(raw, sizeof(raw));
-	if (store_upload_token_add(st, member_id, hash, hlen, now,
+	token_new(token, hash);
+	if (store_upload_token_add(st, member_id, hash, sizeof(hash), now,
 	    now + (int64_t)conf->upload_link_days * 86400) == -1) {
 		explicit_bzero(token, sizeof(token));
 		return NULL;

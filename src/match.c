@@ -571,8 +571,14 @@ partition(struct engine *e, uint32_t lo, uint32_t hi, uint64_t *recs,
 	pt->hi = hi;
 	pt->off = e->nparts > 1 ? pt[-1].off + pt[-1].words * 4 : 0;
 	pt->words = e->olen;
-	return spill_write(&e->olfile, e->ol, e->olen * sizeof(*e->ol), e->err,
-	    e->errsize);
+	if (spill_write(&e->olfile, e->ol, e->olen * sizeof(*e->ol), e->err,
+	    e->errsize) == -1)
+		return -1;
+	/* or it would stay resident through the next partition's sort */
+	free(e->ol);
+	e->ol = NULL;
+	e->olen = e->olcap = 0;
+	return 0;
 }
 
 /*
@@ -934,9 +940,6 @@ match_run(struct store *st, int64_t now, const struct match_options *o,
 		    process_spilled(&e) == -1)
 			goto done;
 		out->partitions = e.nparts;
-		free(e.ol);
-		e.ol = NULL;
-		e.olen = e.olcap = 0;
 	}
 	t2 = now_seconds();
 	log_debug("%llu follows in %zu partitions in %.2f s",
