@@ -5,8 +5,15 @@
  * Each file is unlinked the moment it is open: a crash, a kill or a
  * full disk leaves nothing behind, and the data (X ids turned into
  * person indexes, still personal) never outlives the run.
+ *
+ * The write buffers, megabytes each and tens of them, are mapped rather
+ * than allocated: unmapped they are the system's again at once, where
+ * free() would leave them resident in the heap while the sorts that
+ * follow take the whole budget.
  */
 #include "match-internal.h"
+
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +41,15 @@ spill_open(struct spill *s, const char *dir, size_t bufrecs, char *err,
 	unlink(path);
 	free(path);
 	s->cap = bufrecs > 0 ? bufrecs : 1;
-	s->buf = xreallocarray(NULL, s->cap, sizeof(*s->buf));
+	s->buf = mmap(NULL, s->cap * sizeof(*s->buf), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->buf == MAP_FAILED) {
+		snprintf(err, errsize, "spill buffer: %s", strerror(errno));
+		s->buf = NULL;
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -107,7 +122,8 @@ spill_read(struct spill *s, void *p, size_t len, uint64_t off, char *err,
 void
 spill_drop_buffer(struct spill *s)
 {
-	free(s->buf);
+	if (s->buf != NULL)
+		munmap(s->buf, s->cap * sizeof(*s->buf));
 	s->buf = NULL;
 	s->len = s->cap = 0;
 }

@@ -5,7 +5,7 @@
  * 1. Members with a proven claim are read in id order; each distinct X
  *    id becomes a person, numbered in order of its first member, and an
  *    open-addressing table maps X ids to persons.  Memory here is
- *    O(members), some 60 bytes each.
+ *    O(members): some 70 bytes each, measured at a million.
  * 2. The edges of every complete upload of a person are read in key
  *    order; each one whose other end is a person is a follow f -> t,
  *    written as two records: (f, t, OUT) for f and (t, f, IN) for t.  A
@@ -13,10 +13,11 @@
  *    a receiver needs (whom they follow, who follows them back, how many
  *    follow them) then sits under its own key, whatever file said it.
  * 3. Records stay in memory up to the budget (a sort needs as much
- *    again, hence records = budget / 16).  Beyond it they go to spill
- *    files by ranges of member indexes (a record to each range holding a
- *    member of its receiver), ranges then processed in order: adjacent
- *    small ones together, an oversized one split again.
+ *    again, the out-lists half as much: records = budget / 20).  Beyond
+ *    it they go to spill files by ranges of member indexes (a record to
+ *    each range holding a member of its receiver), ranges then
+ *    processed in order: adjacent small ones together, an oversized one
+ *    split again.
  * 4. A partition is sorted (radix), duplicates dropped (the same follow
  *    from both files), and swept: IN records count the receiver's
  *    followers, OUT records make its out-list, mutual when the IN record
@@ -36,6 +37,7 @@
 #define LOG_TAG "match"
 #include "match-internal.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,12 @@ struct engine {
 	struct spill		*buckets;
 	size_t			 nbuckets;
 	uint8_t			*pbucket;	/* a person's, or MANY */
+
+	/* a partition's records and the sort's scratch, kept from one
+	 * partition to the next: fresh ones would cost a page fault a page
+	 * each time (measured: a third of the partitions' time) */
+	uint64_t		*pa, *pb;
+	size_t			 bufcap;
 
 	/* out-lists: the partition's, and the file when several */
 	uint32_t		*ol;
@@ -450,7 +458,15 @@ emit(struct engine *e, uint64_t rec)
 				return -1;
 			return emit(e, rec);
 		}
-		e->rcap = e->rcap ? e->rcap * 2 : 4096;
+		/*
+		 * Sized once, by the edges the uploads declared (two records
+		 * an edge at most): pages never written cost nothing, while
+		 * a ladder of doublings leaves freed chunks resident.
+		 */
+		if (e->rcap == 0 && e->declared < e->cap / 2)
+			e->rcap = (size_t)e->declared * 2 + 4096;
+		else
+			e->rcap = e->rcap ? e->rcap * 2 : e->cap;
 		if (e->rcap > e->cap)
 			e->rcap = e->cap;
 		e->recs = xreallocarray(e->recs, e->rcap, sizeof(*e->recs));
@@ -544,10 +560,22 @@ sweep(struct engine *e, uint32_t lo, uint32_t hi, const uint64_t *a,
 	}
 }
 
+/* Partition buffers for n records (see struct engine). */
+static void
+bufs_reserve(struct engine *e, size_t n)
+{
+	if (n <= e->bufcap)
+		return;
+	free(e->pa);
+	free(e->pb);
+	e->bufcap = n > e->cap ? n : e->cap;
+	e->pa = xreallocarray(NULL, e->bufcap, sizeof(*e->pa));
+	e->pb = xreallocarray(NULL, e->bufcap, sizeof(*e->pb));
+}
+
 /*
  * Sort and sweep n records in recs (tmp: as much scratch), keep or
- * spill the out-lists.  Frees recs and tmp: the one not holding the
- * sorted records goes before the sweep, which needs room of its own.
+ * spill the out-lists.
  */
 static int
 partition(struct engine *e, uint32_t lo, uint32_t hi, uint64_t *recs,
@@ -557,9 +585,17 @@ partition(struct engine *e, uint32_t lo, uint32_t hi, uint64_t *recs,
 	uint64_t	*sorted;
 
 	sorted = match_sort(recs, tmp, n);
-	free(sorted == recs ? tmp : recs);
+	/*
+	 * At most a word a record in practice (an out-list entry for half
+	 * of them, a header for each receiver): reserved at once (see
+	 * emit), grown by the sweep in the worst case.
+	 */
+	if (e->olcap < n + 64) {
+		free(e->ol);
+		e->olcap = n + 64;
+		e->ol = xreallocarray(NULL, e->olcap, sizeof(*e->ol));
+	}
 	sweep(e, lo, hi, sorted, n);
-	free(sorted);
 	if (e->olfile.fd < 0)
 		return 0;	/* the only one: ranked from memory */
 	if (e->nparts == e->pcap) {
@@ -571,14 +607,8 @@ partition(struct engine *e, uint32_t lo, uint32_t hi, uint64_t *recs,
 	pt->hi = hi;
 	pt->off = e->nparts > 1 ? pt[-1].off + pt[-1].words * 4 : 0;
 	pt->words = e->olen;
-	if (spill_write(&e->olfile, e->ol, e->olen * sizeof(*e->ol), e->err,
-	    e->errsize) == -1)
-		return -1;
-	/* or it would stay resident through the next partition's sort */
-	free(e->ol);
-	e->ol = NULL;
-	e->olen = e->olcap = 0;
-	return 0;
+	return spill_write(&e->olfile, e->ol, e->olen * sizeof(*e->ol), e->err,
+	    e->errsize);
 }
 
 /*
@@ -591,7 +621,7 @@ process_range(struct engine *e, uint32_t lo, uint32_t hi, struct spill *srcs,
     size_t nsrc, uint64_t count)
 {
 	struct spill	*subs;
-	uint64_t	*a, *tmp, off, left;
+	uint64_t	*a, off, left;
 	size_t		 f, i, k, chunk, len;
 	int		 rc = -1;
 
@@ -599,19 +629,15 @@ process_range(struct engine *e, uint32_t lo, uint32_t hi, struct spill *srcs,
 		if (count > e->cap)
 			log_debug("member %u: %llu records, over the budget",
 			    lo, (unsigned long long)count);
-		a = xreallocarray(NULL, count ? count : 1, sizeof(*a));
-		tmp = xreallocarray(NULL, count ? count : 1, sizeof(*tmp));
+		bufs_reserve(e, (size_t)count);
 		for (i = 0, off = 0; i < nsrc; i++) {
 			len = (size_t)srcs[i].count;
-			if (spill_read(&srcs[i], a + off, len * sizeof(*a), 0,
-			    e->err, e->errsize) == -1) {
-				free(a);
-				free(tmp);
+			if (spill_read(&srcs[i], e->pa + off, len *
+			    sizeof(*e->pa), 0, e->err, e->errsize) == -1)
 				return -1;
-			}
 			off += len;
 		}
-		return partition(e, lo, hi, a, tmp, (size_t)count);
+		return partition(e, lo, hi, e->pa, e->pb, (size_t)count);
 	}
 	f = (size_t)(2 * count / e->cap) + 1;
 	if (f > MAX_FANOUT)
@@ -624,7 +650,8 @@ process_range(struct engine *e, uint32_t lo, uint32_t hi, struct spill *srcs,
 	if ((subs = spills_open(e, f, e->cap / 2 / f > MIN_SPILL_BUF ?
 	    e->cap / 2 / f : MIN_SPILL_BUF)) == NULL)
 		return -1;
-	a = xreallocarray(NULL, chunk, sizeof(*a));
+	bufs_reserve(e, chunk);
+	a = e->pa;
 	for (i = 0; i < nsrc; i++) {
 		for (off = 0, left = srcs[i].count; left > 0; ) {
 			len = left < chunk ? (size_t)left : chunk;
@@ -638,8 +665,6 @@ process_range(struct engine *e, uint32_t lo, uint32_t hi, struct spill *srcs,
 			left -= len;
 		}
 	}
-	free(a);
-	a = NULL;
 	for (k = 0; k < f; k++) {
 		if (spill_flush(&subs[k], e->err, e->errsize) == -1)
 			goto split_out;
@@ -654,7 +679,6 @@ process_range(struct engine *e, uint32_t lo, uint32_t hi, struct spill *srcs,
 	}
 	rc = 0;
 split_out:
-	free(a);
 	spills_close(subs, f);
 	return rc;
 }
@@ -839,6 +863,8 @@ engine_free(struct engine *e)
 	free(e->recs);
 	spills_close(e->buckets, e->nbuckets);
 	free(e->pbucket);
+	free(e->pa);
+	free(e->pb);
 	free(e->ol);
 	spill_close(&e->olfile);
 	free(e->parts);
@@ -878,6 +904,10 @@ scan(struct engine *e, struct store *st)
 	rc = 0;
 out:
 	store_match_reader_free(r);
+	free(e->uid);
+	free(e->uperson);
+	e->uid = NULL;
+	e->uperson = NULL;
 	return rc;
 }
 
@@ -909,8 +939,8 @@ match_run(struct store *st, int64_t now, const struct match_options *o,
 	    DEFAULT_MAX_PER;
 	bytes = o->memory_bytes > 0 ? o->memory_bytes :
 	    (o->memory_mb > 0 ? o->memory_mb : DEFAULT_MEMORY_MB) << 20;
-	/* records and the sort's scratch, 8 bytes each */
-	e.cap = bytes / 16 > MIN_RECORDS ? bytes / 16 : MIN_RECORDS;
+	/* records and the sort's scratch, 8 bytes each, out-lists 4 */
+	e.cap = bytes / 20 > MIN_RECORDS ? bytes / 20 : MIN_RECORDS;
 	if ((tmp = o->tmpdir) == NULL && ((tmp = getenv("TMPDIR")) == NULL ||
 	    *tmp == '\0'))
 		tmp = "/tmp";
@@ -920,6 +950,18 @@ match_run(struct store *st, int64_t now, const struct match_options *o,
 
 	if (scan(&e, st) == -1)
 		goto done;
+	/*
+	 * What only the scan needed goes, and the arrays that grew with
+	 * members left their outgrown copies in the heap, free but
+	 * resident (tens of MB at a million members): give all that back
+	 * before the sorts take the budget.  (malloc_trim: glibc)
+	 */
+	free(e.map.keys);
+	free(e.map.vals);
+	memset(&e.map, 0, sizeof(e.map));
+	free(e.pbucket);
+	e.pbucket = NULL;
+	malloc_trim(0);
 	out->persons = e.npersons;
 	out->members = e.nmembers;
 	out->uploads = e.nuploads;
@@ -934,12 +976,20 @@ match_run(struct store *st, int64_t now, const struct match_options *o,
 		    sizeof(*scratch));
 		(void)partition(&e, 0, (uint32_t)e.nmembers, e.recs, scratch,
 		    e.nrecs);
+		free(scratch);
+		free(e.recs);
 		e.recs = NULL;
 	} else {
 		if (spill_open(&e.olfile, e.tmpdir, 0, err, errsize) == -1 ||
 		    process_spilled(&e) == -1)
 			goto done;
 		out->partitions = e.nparts;
+		free(e.pa);
+		free(e.pb);
+		e.pa = e.pb = NULL;
+		free(e.ol);
+		e.ol = NULL;
+		e.olen = e.olcap = 0;
 	}
 	t2 = now_seconds();
 	log_debug("%llu follows in %zu partitions in %.2f s",

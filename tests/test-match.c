@@ -798,7 +798,7 @@ test_model(void **state)
 		want = model_dump(m, 1000);
 		mem = NULL;
 		for (i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
-			o.memory_bytes = budgets[i] * 16;
+			o.memory_bytes = budgets[i] * 20;
 			s = run_opts(f, &o);
 			have = table_dump(f);
 			if (strcmp(want, have) != 0)
@@ -823,7 +823,7 @@ test_model(void **state)
 		free(mem);
 		free(want);
 		/* and a cap */
-		o.memory_bytes = 16 * 16;
+		o.memory_bytes = 16 * 20;
 		o.max_per_member = 3;
 		run_opts(f, &o);
 		want = model_dump(m, 3);
@@ -849,7 +849,7 @@ static void
 test_sort(void **state)
 {
 	static const size_t	 sizes[] = { 0, 1, 2, 23, 24, 25, 100, 4095,
-				    4096, 4097, 100000 };
+				    4096, 4097, 100000, 300000 };
 	struct rng		 r = { 88172645463325252ULL };
 	uint64_t		*a, *b, *c, *tmp, *res, mask;
 	size_t			 i, k, n;
