@@ -1049,7 +1049,7 @@ on_relationships(struct bluesky *b, const struct http_response *res,
 	json_error_t		 jerr;
 	const char		*did, **followed;
 	char			*why;
-	size_t			 i, nf = 0;
+	size_t			 i, k, nf = 0;
 
 	if (res->status == 200)
 		root = json_loadb(res->body, res->len, 0, &jerr);
@@ -1069,7 +1069,7 @@ on_relationships(struct bluesky *b, const struct http_response *res,
 			if (did == NULL || !json_is_string(json_object_get(v,
 			    "following")))
 				continue;
-			for (size_t k = 0; k < r->n; k++)
+			for (k = 0; k < r->n; k++)
 				if (strcmp(r->others[k], did) == 0) {
 					followed[nf++] = r->others[k];
 					break;

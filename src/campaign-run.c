@@ -376,8 +376,6 @@ campaign_run_create(struct lws_context *lws, const struct daemon_state *ds)
 
 	r->lws = lws;
 	r->ds = ds;
-	/* the first match may go at once */
-	r->match_started = 0;
 	lws_sul_schedule(lws, 0, &r->tick, on_tick, TICK_US);
 	return r;
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quitx/outbox-body.h"
 #include "quitx/richtext.h"
 #include "quitx/xmalloc.h"
 
@@ -246,23 +247,6 @@ campaign_mastodon_length(const char *text)
 	count = richtext_graphemes(b.s, b.len);
 	free(b.s);
 	return count;
-}
-
-/* handler.c's unmention: a WORD JOINER after each '@' that could mention. */
-static char *
-unmention(const char *text)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	const char	*p;
-
-	buf_add(&b, "", 0);
-	for (p = text; *p != '\0'; p++) {
-		buf_add(&b, p, 1);
-		if (*p == '@' && (is_alnum((unsigned char)p[1]) ||
-		    p[1] == '_'))
-			buf_add(&b, WJ, WJ_LEN);
-	}
-	return b.s;
 }
 
 static const char *
@@ -509,7 +493,7 @@ render(const struct templates *t, enum lang lang, enum network net,
 	}
 	if (net != NETWORK_MASTODON)
 		return text;
-	safe = unmention(text);
+	safe = outbox_unmention(text);
 	free(text);
 	return safe;
 }
@@ -535,7 +519,7 @@ account_line(struct lines *l, enum network net,
 	else
 		text = xasprintf("@%s", a->account);
 	if (net == NETWORK_MASTODON) {
-		safe = unmention(text);
+		safe = outbox_unmention(text);
 		free(text);
 		text = safe;
 		facet = 0;

@@ -415,11 +415,11 @@ campaign_ask_follow(const struct campaign_env *env)
 	const struct bot_row	*bot;
 	size_t			 nbots = 0, i, j;
 	char			*text, *idem, *line;
-	int			 n, rc = 0, queued = 0;
+	int			 n, rc = 0;
 
 	if ((n = store_outbox_parked(env->st, p, sizeof(p) /
 	    sizeof(p[0]))) <= 0)
-		return n;
+		return n == -1 ? -1 : 0;
 	if (store_bot_accounts_active(env->st, &bots, &nbots) == -1)
 		return -1;
 	for (i = 0; i < (size_t)n && rc == 0; i++) {
@@ -448,7 +448,6 @@ campaign_ask_follow(const struct campaign_env *env)
 		/* once: the key makes the next scans' rows no-ops */
 		rc = emit_parts(env, bot, m.id, NULL, m.lang, "ask_follow",
 		    PRIORITY_REPLY, idem, 0, &part, 1);
-		queued += rc == 0;
 		json_decref(part.facets);
 		free(idem);
 		free(line);
@@ -456,5 +455,5 @@ campaign_ask_follow(const struct campaign_env *env)
 		member_clear(&m);
 	}
 	bot_rows_free(bots, nbots);
-	return rc == -1 ? -1 : queued;
+	return rc;
 }

@@ -144,9 +144,9 @@ plan_init(struct store *st, struct plan *p)
 	return 0;
 }
 
-/* Compose the day (intros and every member due) into p.  0 or -1. */
+/* Compose the day: intros and every member due, to env's hook.  0, -1. */
 static int
-compose_all(struct campaign_env *env, struct plan *p)
+compose_all(struct campaign_env *env)
 {
 	int64_t	ids[DUE_BATCH], after = 0;
 	int	n, i, deferred;
@@ -164,7 +164,6 @@ compose_all(struct campaign_env *env, struct plan *p)
 			after = ids[i];
 		}
 	} while (n == DUE_BATCH);
-	(void)p;
 	return 0;
 }
 
@@ -348,7 +347,7 @@ cmd_campaign(int argc, char **argv)
 			rc = n == -1 ? EXIT_RUNTIME : EXIT_OK;
 		}
 		member_clear(&m);
-	} else if (compose_all(&env, &p) == -1)
+	} else if (compose_all(&env) == -1)
 		fprintf(stderr, "quitx campaign %s: %s\n", what,
 		    store_errmsg(st));
 	else {

@@ -99,7 +99,7 @@ int	campaign_queue_member(const struct campaign_env *env,
 /*
  * Ask, once and publicly, the recipients whose settings refused a
  * private message to follow the bot (their message waits for it).
- * Posts queued, or -1.
+ * 0 or -1.
  */
 int	campaign_ask_follow(const struct campaign_env *env);
 
