@@ -290,6 +290,21 @@ test_day_once(void **state)
 	fx_destroy(fx);
 }
 
+/* Wait until at least n more rows than now were sent. */
+static void
+wait_sent_more(struct fixture *fx, long long n, int secs)
+{
+	char		*sql;
+	long long	 want;
+
+	want = fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'sent'") + n;
+	sql = xasprintf("SELECT count(*) >= %lld FROM outbox WHERE"
+	    " state = 'sent'", want);
+	fx_wait_db(fx, sql, 1, secs);
+	free(sql);
+}
+
 /*
  * SIGKILL ten times at random moments of delivery: after the last
  * restart, what members received is what the matches say, once.
@@ -299,8 +314,6 @@ test_day_killed(void **state)
 {
 	struct fixture		*fx = fx_start_mastodon(CAMPAIGN);
 	struct population	 p;
-	long long		 want;
-	char			*sql;
 	int			 i, st;
 
 	(void)state;
@@ -312,12 +325,7 @@ test_day_killed(void **state)
 	srand((unsigned)time(NULL));
 	for (i = 0; i < 10; i++) {
 		/* a random moment once sending has started again */
-		want = fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
-		    " state = 'sent'") + 1 + rand() % 20;
-		sql = xasprintf("SELECT count(*) >= %lld FROM outbox WHERE"
-		    " state = 'sent'", want);
-		fx_wait_db(fx, sql, 1, 30);
-		free(sql);
+		wait_sent_more(fx, 1 + rand() % 20, 30);
 		kill(fx->pid, SIGKILL);
 		waitpid(fx->pid, &st, 0);
 		fx_daemon_start(fx);
@@ -328,12 +336,73 @@ test_day_killed(void **state)
 	fx_destroy(fx);
 }
 
+/*
+ * A 429 storm mid-day: five times the server says the bot's budget is
+ * spent, against what its last headers said.  Delivery waits each
+ * time and loses nothing: no row fails, every list arrives once.  A
+ * member who says "stop messages" while theirs is still queued gets
+ * nothing more.
+ */
+static void
+test_day_storm(void **state)
+{
+	struct fixture		*fx = fx_start_mastodon(CAMPAIGN);
+	struct population	 p;
+	char			*who = NULL, *id, *sql;
+	long long		 seen;
+	int			 i;
+
+	(void)state;
+	pop_make(fx, &p, 150, 13);
+	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
+	    "\"remaining\":5000,\"reset_in\":900}");
+	campaign_start(fx);
+	for (i = 0; i < 5; i++) {
+		wait_sent_more(fx, 5, 30);
+		seen = fx_peer_stat(fx, "rate_limited");
+		fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
+		    "\"remaining\":0,\"reset_in\":4}");
+		/* the daemon meets the storm: its next send is refused */
+		fx_wait_peer_stat(fx, "rate_limited", seen + 1, 10);
+		if (i == 2) {
+			/* nothing leaves now: theirs is still queued */
+			who = fx_db_text(fx, "SELECT m.account FROM outbox o"
+			    " JOIN member m ON m.id = o.member_id WHERE"
+			    " o.kind = 'suggestions' AND o.state = 'queued'"
+			    " ORDER BY o.id DESC LIMIT 1");
+			assert_non_null(who);
+			id = fx_say(fx, FX_EN, who, "stop messages");
+			free(id);
+			sql = xasprintf("SELECT m.messages_stopped AND NOT"
+			    " EXISTS (SELECT 1 FROM outbox o WHERE"
+			    " o.member_id = m.id AND o.kind = 'suggestions'"
+			    " AND o.state IN ('queued', 'sending')) FROM"
+			    " member m WHERE m.account = '%s'", who);
+			fx_wait_db(fx, sql, 1, 10);
+			free(sql);
+		}
+		/* the storm passes; the day's budget comes back */
+		sleep(5);
+		fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\","
+		    "\"remaining\":5000,\"reset_in\":900}");
+	}
+	wait_delivered(fx, 120);
+	assert_true(check_received(fx, who) > 40);
+	assert_true(fx_peer_stat(fx, "rate_limited") >= 5);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'failed'"), 0);
+	free(who);
+	pop_free(&p);
+	fx_destroy(fx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest all[] = {
 		cmocka_unit_test(test_day_once),
 		cmocka_unit_test(test_day_killed),
+		cmocka_unit_test(test_day_storm),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
 	const char		*only = getenv("TEST_FILTER");
