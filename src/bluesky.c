@@ -1119,6 +1119,65 @@ bluesky_relationships(struct bluesky *b, const char *actor,
 	return 0;
 }
 
+/* --- a member's handle to their DID --- */
+
+struct resolution {
+	bluesky_resolved_fn	 done;
+	void			*arg;
+};
+
+static void
+on_member_resolved(struct bluesky *b, const struct http_response *res,
+    const struct bsky_error *err, void *arg)
+{
+	struct resolution	*r = arg;
+	json_t			*root = NULL;
+	json_error_t		 jerr;
+	const char		*did = NULL;
+	char			*why;
+
+	if (res->status == 200) {
+		root = json_loadb(res->body, res->len, 0, &jerr);
+		did = json_string_value(json_object_get(root, "did"));
+		/* a DID goes into URLs and facets: its shape is checked */
+		if (did != NULL && ((strncmp(did, "did:plc:", 8) != 0 &&
+		    strncmp(did, "did:web:", 8) != 0) ||
+		    strcspn(did, "/?#% \"\\") != strlen(did)))
+			did = NULL;
+	}
+	if (did == NULL) {
+		why = res->status == 200 ? xstrdup("not a did:plc or did:web") :
+		    bsky_error_text(err, res->error);
+		log_warnx("%s: resolving a member's handle: %s", b->label, why);
+		free(why);
+	}
+	/* 400: the handle resolves to nothing (gone, or never existed) */
+	r->done(did, did == NULL && res->status == 400, r->arg);
+	json_decref(root);
+	free(r);
+}
+
+int
+bluesky_resolve_handle(struct bluesky *b, const char *handle,
+    bluesky_resolved_fn done, void *arg)
+{
+	struct resolution	*r;
+	char			*esc, *query;
+
+	if (!bsky_session_open(b) || b->stopping)
+		return -1;
+	r = xcalloc(1, sizeof(*r));
+	r->done = done;
+	r->arg = arg;
+	esc = curl_escape(handle, 0);
+	query = xasprintf("handle=%s", esc);
+	curl_free(esc);
+	(void)bsky_xrpc(b, "GET", "com.atproto.identity.resolveHandle", query,
+	    NULL, 0, on_member_resolved, r);
+	free(query);
+	return 0;
+}
+
 int
 bluesky_usable(const struct bluesky *b)
 {

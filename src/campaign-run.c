@@ -27,6 +27,8 @@
 #define SWEEP_EVERY		60	/* seconds between sweeps, at least */
 #define ASK_EVERY		3	/* seconds between looks at refusals */
 #define CHECKS_MAX		16	/* Bluesky follow checks in flight */
+#define RESOLVE_AGAIN		3600	/* seconds before a dead handle is
+					   asked again */
 
 struct match_job {
 	pthread_t		 thread;
@@ -39,9 +41,11 @@ struct match_job {
 	atomic_int		 done;
 };
 
+/* A Bluesky call for one member: a follow check, or their DID. */
 struct check {
 	struct campaign_run	*r;
 	int64_t			 member_id;
+	char			*handle;	/* resolving it */
 	size_t			 pending;	/* calls not answered yet */
 	int			 failed;
 	int			 used;
@@ -60,6 +64,11 @@ struct campaign_run {
 	time_t				 next_ask;
 	int				 started_logged;
 	struct check			 checks[CHECKS_MAX];
+	struct unresolved {
+		int64_t	 member_id;
+		time_t	 retry_at;
+	}				*unresolved;	/* handles that failed */
+	size_t				 nunresolved;
 };
 
 /* --- the match, on its thread --- */
@@ -233,6 +242,88 @@ check_follows(int64_t member_id, const char *actor, const char *const *dids,
 	return 0;
 }
 
+/* --- imported Bluesky members: their DID --- */
+
+static void
+unresolved_until(struct campaign_run *r, int64_t member_id, time_t at)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nunresolved; i++)
+		if (r->unresolved[i].member_id == member_id)
+			break;
+	if (i == r->nunresolved)
+		r->unresolved = xreallocarray(r->unresolved,
+		    ++r->nunresolved, sizeof(*r->unresolved));
+	r->unresolved[i].member_id = member_id;
+	r->unresolved[i].retry_at = at;
+}
+
+static void
+on_member_did(const char *did, int gone, void *arg)
+{
+	struct check		*c = arg;
+	struct campaign_run	*r = c->r;
+	time_t			 now = time(NULL);
+	int			 rc;
+
+	if (did == NULL)
+		unresolved_until(r, c->member_id, now + (gone ?
+		    RESOLVE_AGAIN : SWEEP_EVERY));
+	else if ((rc = store_member_set_did(r->ds->store, c->member_id, did,
+	    c->handle)) == 1)
+		log_info("member %" PRId64 ": @%s is %s", c->member_id,
+		    c->handle, did);
+	else if (rc == 0) {
+		/* two rows, one person: a merge is the team's call */
+		log_warnx("member %" PRId64 ": @%s (imported) is %s, who "
+		    "registered separately; their messages wait",
+		    c->member_id, c->handle, did);
+		unresolved_until(r, c->member_id, now + RESOLVE_AGAIN);
+	} else
+		unresolved_until(r, c->member_id, now + SWEEP_EVERY);
+	free(c->handle);
+	c->handle = NULL;
+	c->pending = 0;
+	c->used = 0;
+	r->next_sweep = 0;
+}
+
+/* campaign_env's resolve: ask for the DID, one call per member at a time. */
+static int
+resolve_member(int64_t member_id, const char *handle, void *arg)
+{
+	struct campaign_run	*r = arg;
+	struct bluesky		*b;
+	struct check		*c = NULL;
+	time_t			 now = time(NULL);
+	size_t			 i;
+
+	for (i = 0; i < r->nunresolved; i++)
+		if (r->unresolved[i].member_id == member_id &&
+		    now < r->unresolved[i].retry_at)
+			return 0;	/* failed lately: go on without */
+	for (i = 0; i < CHECKS_MAX; i++) {
+		if (r->checks[i].used && r->checks[i].member_id == member_id)
+			return 1;	/* in flight: wait for it */
+		if (!r->checks[i].used && c == NULL)
+			c = &r->checks[i];
+	}
+	if (c == NULL || (b = bluesky_any(r->ds)) == NULL)
+		return 1;	/* later */
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->member_id = member_id;
+	c->handle = xstrdup(handle);
+	c->used = 1;
+	c->pending = 1;
+	if (bluesky_resolve_handle(b, handle, on_member_did, c) == -1) {
+		free(c->handle);
+		memset(c, 0, sizeof(*c));
+	}
+	return 1;
+}
+
 /* --- composing --- */
 
 static int
@@ -252,6 +343,7 @@ env_init(struct campaign_run *r, struct campaign_env *env, time_t now)
 	env->now = (int64_t)now;
 	env->max_chars = max_chars;
 	env->check = check_follows;
+	env->resolve = resolve_member;
 	env->arg = r;
 }
 
@@ -383,6 +475,8 @@ campaign_run_create(struct lws_context *lws, const struct daemon_state *ds)
 void
 campaign_run_free(struct campaign_run *r)
 {
+	size_t	i;
+
 	if (r == NULL)
 		return;
 	lws_sul_cancel(&r->tick);
@@ -392,5 +486,8 @@ campaign_run_free(struct campaign_run *r)
 		free(r->job->store_path);
 		free(r->job);
 	}
+	for (i = 0; i < CHECKS_MAX; i++)
+		free(r->checks[i].handle);
+	free(r->unresolved);
 	free(r);
 }

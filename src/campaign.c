@@ -270,8 +270,10 @@ drop_followed(const struct campaign_env *env, const struct member *m,
 	int		  f, rc = 0;
 
 	for (i = o = 0; i < *n; i++) {
+		/* the public graph answers in DIDs: handles go unchecked */
 		if (s[i].network != NETWORK_BLUESKY || m->network !=
-		    NETWORK_BLUESKY || i >= FOLLOWS_CHECK_MAX) {
+		    NETWORK_BLUESKY || i >= FOLLOWS_CHECK_MAX ||
+		    strncmp(s[i].account, "did:", 4) != 0) {
 			s[o++] = s[i];
 			continue;
 		}
@@ -284,7 +286,9 @@ drop_followed(const struct campaign_env *env, const struct member *m,
 			ask[nask++] = s[i].account;
 		}
 		if (f == 1) {
-			suggestions_free(&s[i], 1);
+			/* one element of the array: its strings only */
+			free(s[i].account);
+			free(s[i].handle);
 			continue;
 		}
 		s[o++] = s[i];
@@ -295,6 +299,32 @@ drop_followed(const struct campaign_env *env, const struct member *m,
 		    -1 : 1;
 	free(ask);
 	return rc;
+}
+
+/*
+ * The Bluesky accounts listed to a Bluesky member get mention facets,
+ * which name DIDs: imported ones still known by handle are asked for
+ * first.  1 when some were (compose later), 0, -1.
+ */
+static int
+await_dids(const struct campaign_env *env, const struct member *m,
+    const struct suggestion *s, size_t n)
+{
+	size_t	i;
+	int	r, wait = 0;
+
+	if (m->network != NETWORK_BLUESKY || env->resolve == NULL)
+		return 0;
+	for (i = 0; i < n && i < FOLLOWS_CHECK_MAX; i++) {
+		if (s[i].network != NETWORK_BLUESKY ||
+		    strncmp(s[i].account, "did:", 4) == 0)
+			continue;
+		if ((r = env->resolve(s[i].member_id, s[i].account,
+		    env->arg)) == -1)
+			return -1;
+		wait |= r;
+	}
+	return wait;
 }
 
 int
@@ -321,9 +351,18 @@ campaign_queue_member(const struct campaign_env *env, int64_t member_id,
 		rc = 0;
 		goto out;
 	}
+	/* a chat goes to a DID: theirs is asked for first */
+	if (m.network == NETWORK_BLUESKY && strncmp(m.account, "did:", 4) !=
+	    0 && env->resolve != NULL) {
+		*deferred = 1;
+		rc = env->resolve(m.id, m.account, env->arg) == -1 ? -1 : 0;
+		goto out;
+	}
 	if (store_suggestions_get(env->st, member_id, -1, 0, &s, &ns) == -1)
 		goto out;
-	if ((r = drop_followed(env, &m, s, &ns)) != 0) {
+	if ((r = await_dids(env, &m, s, ns)) == 0)
+		r = drop_followed(env, &m, s, &ns);
+	if (r != 0) {
 		*deferred = r == 1;
 		rc = r == 1 ? 0 : -1;
 		goto out;
@@ -384,8 +423,13 @@ campaign_queue_member(const struct campaign_env *env, int64_t member_id,
 	idem = mode == COMPOSE_NEW ? xasprintf("suggest:%" PRId64 ":%" PRId64,
 	    member_id, told_before) : xasprintf("suggest:%" PRId64
 	    ":asked:%" PRId64, member_id, env->now);
+	/*
+	 * Chained: a part waits until the one before is out, so a 429 or
+	 * a retry cannot reorder them (on Mastodon each replies to the
+	 * last: one conversation).
+	 */
 	if (emit_parts(env, bot, member_id, m.account, m.lang, "suggestions",
-	    PRIORITY_SUGGESTIONS, idem, 0, parts, nparts) == -1 ||
+	    PRIORITY_SUGGESTIONS, idem, 1, parts, nparts) == -1 ||
 	    store_suggestions_told(env->st, member_id, told, ntold,
 	    env->now) == -1)
 		goto out;

@@ -164,9 +164,12 @@ queue_answer(struct store *st, const struct incoming *in,
 		body = chat ? outbox_bluesky_chat(account, parts[i], NULL, now) :
 		    bluesky_post_body(in, parts[i], i == 0, lang, now);
 		key = i == 0 ? xstrdup(idem) : xasprintf("%s/%zu", idem, i + 1);
-		/* a public thread: each part goes once its parent is sent */
-		rc = queue(st, bot_id, member_id, chat ? 0 : id, kind, key,
-		    body, account, now, &id);
+		/*
+		 * Each part goes once the one before is sent: a public
+		 * thread replies to it, chat parts keep their order.
+		 */
+		rc = queue(st, bot_id, member_id, id, kind, key, body,
+		    account, now, &id);
 		free(key);
 		explicit_bzero(body, strlen(body));
 		free(body);

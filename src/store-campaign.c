@@ -73,14 +73,18 @@ store_campaign_due(struct store *st, int64_t after, int64_t *ids, size_t max)
 	/*
 	 * One walk of member by id; each member's suggestions are a
 	 * range of the suggestion key, what they were told a range of
-	 * suggestion_sent's.
+	 * suggestion_sent's, whom they follow on Bluesky one of
+	 * bsky_follows' (those are never told: not due either).
 	 */
 	q = store_prepare(st, "SELECT m.id FROM member m WHERE m.id > ?1"
 	    " AND m.messages_stopped = 0 AND EXISTS (SELECT 1 FROM"
 	    " suggestion s JOIN member f ON f.id = s.suggested_id"
 	    " WHERE s.member_id = m.id AND f.discoverable = 1"
 	    " AND NOT EXISTS (SELECT 1 FROM suggestion_sent t"
-	    " WHERE t.member_id = m.id AND t.suggested_id = s.suggested_id))"
+	    " WHERE t.member_id = m.id AND t.suggested_id = s.suggested_id)"
+	    " AND NOT EXISTS (SELECT 1 FROM bsky_follows b WHERE"
+	    " b.member_id = m.id AND b.other_did = f.account AND"
+	    " b.follows = 1))"
 	    " ORDER BY m.id LIMIT ?2");
 	if (q == NULL)
 		return -1;
@@ -370,4 +374,29 @@ store_member_set_handle(struct store *st, int64_t member_id,
 	sqlite3_bind_int64(q, 1, member_id);
 	sqlite3_bind_text(q, 2, handle, -1, SQLITE_STATIC);
 	return store_run(st, q, "member handle");
+}
+
+int
+store_member_set_did(struct store *st, int64_t member_id, const char *did,
+    const char *handle)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	/* the DID, unless a member registered by mention already has it */
+	if ((q = store_prepare(st, "UPDATE member SET account = ?2,"
+	    " handle = ?3 WHERE id = ?1 AND network = 'bluesky' AND NOT"
+	    " EXISTS (SELECT 1 FROM member o WHERE o.network = 'bluesky'"
+	    " AND o.account = ?2)")) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, member_id);
+	sqlite3_bind_text(q, 2, did, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, handle, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) != SQLITE_DONE) {
+		log_warnx("member DID: %s", store_errmsg(st));
+		sqlite3_finalize(q);
+		return -1;
+	}
+	sqlite3_finalize(q);
+	return sqlite3_changes(st->db) > 0;
 }

@@ -29,9 +29,14 @@ struct population {
 	size_t	  n;
 };
 
-/* users on Mastodon only, every one with an archive */
+/*
+ * users on one network only (Mastodon, or Bluesky when bsky), every one
+ * with an archive, imported as the team would; each follows the
+ * English bot there.
+ */
 static void
-pop_make(struct fixture *fx, struct population *p, int users, int seed)
+pop_make_on(struct fixture *fx, struct population *p, int users, int seed,
+    int bsky)
 {
 	const char	*tools = getenv("QUITX_TOOLS");
 	char		*gen, *err = NULL, *tsv, *path, *line, *save, nu[16];
@@ -44,9 +49,9 @@ pop_make(struct fixture *fx, struct population *p, int users, int seed)
 	snprintf(nu, sizeof(nu), "%d", users);
 	snprintf(ns, sizeof(ns), "%d", seed);
 	if (tu_run(NULL, &err, (const char *[]){ gen, "--users", nu,
-	    "--archives", nu, "--zip", "--seed", ns, "--on-mastodon", "1",
-	    "--on-bluesky", "0", "--mean-following", "12", "--out", p->dir,
-	    NULL }) != 0)
+	    "--archives", nu, "--zip", "--seed", ns, "--on-mastodon",
+	    bsky ? "0" : "1", "--on-bluesky", bsky ? "1" : "0",
+	    "--mean-following", "12", "--out", p->dir, NULL }) != 0)
 		fail_msg("gen-archive: %s", err);
 	free(err);
 	free(gen);
@@ -67,9 +72,9 @@ pop_make(struct fixture *fx, struct population *p, int users, int seed)
 			assert_non_null(f[i]);
 			*f[i]++ = '\0';
 		}
-		if (*f[2] == '\0')
+		if (*f[bsky ? 3 : 2] == '\0')
 			continue;
-		p->accounts[p->n] = xstrdup(f[2]);
+		p->accounts[p->n] = xstrdup(f[bsky ? 3 : 2]);
 		p->handles[p->n] = xstrdup(f[1]);
 		p->n++;
 	}
@@ -86,11 +91,17 @@ pop_make(struct fixture *fx, struct population *p, int users, int seed)
 	}
 	fx_daemon_start(fx);
 	for (size_t k = 0; k < p->n; k++) {
-		body = xasprintf("{\"to\":\"" FX_EN "\",\"from\":\"%s\"}",
-		    p->accounts[k]);
+		body = xasprintf("{\"to\":\"%s\",\"from\":\"%s\"}",
+		    bsky ? FX_BSKY_EN : FX_EN, p->accounts[k]);
 		fx_peer_post(fx, "/_peer/follow", body);
 		free(body);
 	}
+}
+
+static void
+pop_make(struct fixture *fx, struct population *p, int users, int seed)
+{
+	pop_make_on(fx, p, users, seed, 0);
 }
 
 static void
@@ -135,7 +146,9 @@ wait_delivered(struct fixture *fx, int secs)
 	    " JOIN member f ON f.id = s.suggested_id AND f.discoverable = 1"
 	    " WHERE s.member_id = m.id AND NOT EXISTS (SELECT 1 FROM"
 	    " suggestion_sent t WHERE t.member_id = m.id"
-	    " AND t.suggested_id = s.suggested_id)))", 0, secs);
+	    " AND t.suggested_id = s.suggested_id) AND NOT EXISTS (SELECT"
+	    " 1 FROM bsky_follows b WHERE b.member_id = m.id AND"
+	    " b.other_did = f.account AND b.follows = 1)))", 0, secs);
 }
 
 /*
@@ -396,6 +409,99 @@ test_day_storm(void **state)
 	fx_destroy(fx);
 }
 
+/*
+ * A Bluesky day.  The members were imported by handle (the team's
+ * import): each is resolved to a DID, then gets one chat message
+ * listing their matches on Bluesky, each with a mention facet on the
+ * right bytes, minus the accounts they already follow there.
+ */
+static void
+test_day_bluesky(void **state)
+{
+	struct fixture		*fx = fx_start_bluesky(CAMPAIGN);
+	struct population	 p;
+	json_t			*all, *msg, *facets, *f;
+	char			*sql, *want, *who, *did, *them, *body;
+	char			*have, *n2;
+	const char		*text;
+	size_t			 i, j, members = 0;
+	long long		 bs, be;
+
+	(void)state;
+	pop_make_on(fx, &p, 40, 5, 1);
+	/* wait for the match, then: the first member already follows
+	   their top match on Bluesky, and must not be told about them */
+	fx_wait_db(fx, "SELECT count(*) > 0 FROM suggestion", 1, 20);
+	who = fx_db_text(fx, "SELECT m.account FROM suggestion s JOIN"
+	    " member m ON m.id = s.member_id WHERE s.rank = 1 ORDER BY"
+	    " m.id LIMIT 1");
+	them = fx_db_text(fx, "SELECT f.account FROM suggestion s JOIN"
+	    " member m ON m.id = s.member_id JOIN member f ON f.id ="
+	    " s.suggested_id WHERE s.rank = 1 ORDER BY m.id LIMIT 1");
+	assert_non_null(who);
+	assert_non_null(them);
+	body = xasprintf("{\"from\":\"%s\",\"to\":\"%s\"}", who, them);
+	fx_peer_post(fx, "/_peer/follow", body);
+	free(body);
+	campaign_start(fx);
+	/* every imported member ends up known by their DID */
+	fx_wait_db(fx, "SELECT count(*) FROM member WHERE network ="
+	    " 'bluesky' AND account NOT LIKE 'did:%'", 0, 30);
+	wait_delivered(fx, 60);
+
+	all = fx_peer_call(fx, "GET", "/_peer/messages", NULL);
+	for (i = 0; i < p.n; i++) {
+		did = fx_bsky_did(fx, p.accounts[i]);
+		/* what the matches say, in rank order, as handles */
+		sql = xasprintf("SELECT coalesce(group_concat(h, ' '), '')"
+		    " FROM (SELECT f.handle AS h FROM suggestion s JOIN member"
+		    " m ON m.id = s.member_id JOIN member f ON f.id ="
+		    " s.suggested_id AND f.discoverable = 1 WHERE m.account ="
+		    " '%s' AND NOT (m.handle = '%s' AND f.handle = '%s')"
+		    " ORDER BY s.rank LIMIT 20)", did, who, them);
+		want = fx_db_text(fx, sql);
+		free(sql);
+		have = xstrdup("");
+		json_array_foreach(all, j, msg) {
+			if (strcmp(json_string_value(json_object_get(msg,
+			    "to")), did) != 0)
+				continue;
+			text = json_string_value(json_object_get(msg, "text"));
+			facets = json_object_get(msg, "facets");
+			size_t k;
+			json_array_foreach(facets, k, f) {
+				bs = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteStart"));
+				be = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteEnd"));
+				assert_true(bs >= 0 && be > bs &&
+				    (size_t)be <= strlen(text));
+				/* the facet covers "@handle", nothing else */
+				assert_int_equal(text[bs], '@');
+				n2 = xasprintf("%s%s%.*s", have, *have != '\0' ?
+				    " " : "", (int)(be - bs - 1), text + bs + 1);
+				free(have);
+				have = n2;
+			}
+		}
+		if (strcasecmp(have, want) != 0) {
+			fx_log_dump(fx);
+			fail_msg("%s (%s) received [%s], the matches say [%s]",
+			    p.accounts[i], did, have, want);
+		}
+		members += *have != '\0';
+		free(have);
+		free(want);
+		free(did);
+	}
+	assert_true(members > 10);
+	json_decref(all);
+	free(who);
+	free(them);
+	pop_free(&p);
+	fx_destroy(fx);
+}
+
 int
 main(void)
 {
@@ -403,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_day_once),
 		cmocka_unit_test(test_day_killed),
 		cmocka_unit_test(test_day_storm),
+		cmocka_unit_test(test_day_bluesky),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
 	const char		*only = getenv("TEST_FILTER");

@@ -87,6 +87,16 @@ int64_t		 bluesky_bot_id(const struct bluesky *b);
 int		 bluesky_usable(const struct bluesky *b);
 
 /*
+ * The DID a handle names now (com.atproto.identity.resolveHandle):
+ * done runs once from the loop with it, or with NULL and gone 1 when
+ * the handle resolves to nothing, 0 when the answer was an error worth
+ * asking again.  Returns -1 when it cannot be asked now (no session).
+ */
+typedef void (*bluesky_resolved_fn)(const char *did, int gone, void *arg);
+int		 bluesky_resolve_handle(struct bluesky *b, const char *handle,
+		    bluesky_resolved_fn done, void *arg);
+
+/*
  * Which of others (DIDs, at most BLUESKY_RELATIONSHIPS_MAX) actor
  * follows, from the public graph (app.bsky.graph.getRelationships).
  * done runs once from the loop: ok 0 with the followed ones (pointers

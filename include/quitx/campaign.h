@@ -58,6 +58,14 @@ struct campaign_env {
 	int			(*check)(int64_t member_id, const char *actor,
 				    const char *const *dids, size_t n,
 				    void *arg);
+	/*
+	 * A Bluesky member known only by the handle they were imported
+	 * with (a chat and a mention facet need their DID): ask for it
+	 * (1: the message waits), 0 when it cannot be had for now (go
+	 * on without), -1; or NULL to go on without (the CLI).
+	 */
+	int			(*resolve)(int64_t member_id,
+				    const char *handle, void *arg);
 	void			*arg;
 	int			 dry_run;	/* placeholder links */
 };
@@ -91,7 +99,7 @@ enum compose_mode {
  * Queue one member's suggestion message (split in parts within the
  * limits) and record them told, in the caller's transaction.  Rows
  * queued (0: nothing to say, or *deferred when a Bluesky follow check
- * was asked for first), or -1.
+ * or the member's DID was asked for first), or -1.
  */
 int	campaign_queue_member(const struct campaign_env *env,
 	    int64_t member_id, enum compose_mode mode, int *deferred);

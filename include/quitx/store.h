@@ -410,6 +410,14 @@ int	store_campaign_get_int(struct store *st, const char *key, int64_t *v);
 int	store_campaign_due(struct store *st, int64_t after, int64_t *ids,
 	    size_t max);
 
+/*
+ * An imported Bluesky member (known by handle) gets the DID it resolves
+ * to, the handle kept beside it.  1, 0 when another member already has
+ * that DID (they registered by mention too), -1.
+ */
+int	store_member_set_did(struct store *st, int64_t member_id,
+	    const char *did, const char *handle);
+
 /* A Bluesky member's handle as last seen (the public posts name them). */
 int	store_member_set_handle(struct store *st, int64_t member_id,
 	    const char *handle);
