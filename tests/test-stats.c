@@ -217,6 +217,59 @@ test_store_status(void **state)
 	store_status_clear(&s);
 }
 
+/*
+ * Registrations in no order over 3,000 quarter hours (the table of
+ * spans grows and rehashes), two members in each: every span once, in
+ * order, with its count.
+ */
+static void
+test_many_spans(void **state)
+{
+	struct tstore		*t = *state;
+	struct store_status	 s;
+	sqlite3			*db;
+	sqlite3_stmt		*q;
+	char			 err[256];
+	size_t			 i;
+	int			 k;
+
+	store_close(t->st);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM member; BEGIN", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO member (network,"
+	    " account, registered_at) VALUES (?1, ?2, ?3)", -1, &q, NULL),
+	    SQLITE_OK);
+	for (k = 0; k < 6000; k++) {
+		char	*acct = xasprintf("m%d@m.example", k);
+
+		sqlite3_bind_text(q, 1, k % 2 ? "bluesky" : "mastodon", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, acct, -1, SQLITE_TRANSIENT);
+		/* 7919 is prime to 3000: a permutation of the spans */
+		sqlite3_bind_int64(q, 3, 1700000000LL / 900 * 900 +
+		    (sqlite3_int64)((k / 2) * 7919 % 3000) * 900 + k % 900);
+		assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+		sqlite3_reset(q);
+		free(acct);
+	}
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(t->path, &t->st, err, sizeof(err)), 0);
+
+	assert_int_equal(store_status_get(t->st, 900, 0, &s), 0);
+	assert_int_equal(s.nregs, 3000);
+	for (i = 0; i < s.nregs; i++) {
+		assert_int_equal(s.regs[i].start,
+		    1700000000LL / 900 * 900 + (int64_t)i * 900);
+		assert_int_equal(s.regs[i].n[NETWORK_MASTODON], 1);
+		assert_int_equal(s.regs[i].n[NETWORK_BLUESKY], 1);
+	}
+	store_status_clear(&s);
+}
+
 /* Days in the campaign's zone, with the empty days between. */
 static void
 test_days(void **state)
@@ -516,6 +569,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_status, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_many_spans, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivered_and_posts,
