@@ -21,8 +21,8 @@
 #define STATUS_EXCERPT_CHARS	80
 
 struct status_day {
-	char	 date[16];			/* YYYY-MM-DD, local */
-	int64_t	 n[NETWORK_COUNT];		/* members registered that day */
+	char	 date[16];		/* YYYY-MM-DD, local */
+	int64_t	 n[NETWORK_COUNT];	/* members registered that day */
 };
 
 struct status_post {
@@ -39,7 +39,7 @@ struct status {
 	char			*timezone;
 	int64_t			 now;
 	char			 now_local[48];
-	char			 match_at_local[48];	/* "" when none */
+	char			 match_at_local[48]; /* "" when none */
 	/* every day from the first registration to today, at most the last
 	 * STATUS_DAYS_MAX; registrations before them are counted apart */
 	struct status_day	*days;
@@ -70,7 +70,10 @@ void	status_free(struct status *s);
  */
 char	*status_excerpt(const char *body, size_t max);
 
-/* part of whole as "94.9%", rounded down so that 100% means all; "-" if whole is 0. */
+/*
+ * part of whole as "94.9%", rounded down so that 100% means all; "-"
+ * when whole is 0.
+ */
 void	status_percent(char *buf, size_t size, int64_t part, int64_t whole);
 
 #endif

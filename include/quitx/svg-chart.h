@@ -12,7 +12,7 @@
 struct svg_chart {
 	const char		*title;		/* <title> and aria-label */
 	const char		*desc;		/* <desc>, or NULL */
-	const char *const	*labels;	/* ncolumns: under the bars */
+	const char *const	*labels;	/* ncolumns, under the bars */
 	size_t			 ncolumns;
 	const char *const	*series;	/* nseries: the legend */
 	size_t			 nseries;
