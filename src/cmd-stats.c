@@ -1,10 +1,13 @@
 /*
- * cmd-stats: `quitx stats [-c FILE] [--json]`, the store's counts.
+ * cmd-stats: `quitx stats [-c FILE] [--json]`, the store's counts, the
+ * outbox's progress, the last match and the next scheduled posts, times
+ * in the campaign's time zone.
  */
 #include "quitx/cmd.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "quitx/config.h"
 #include "quitx/stats.h"
@@ -16,7 +19,7 @@ cmd_stats(int argc, char **argv)
 	const char		*path;
 	struct config		*conf;
 	struct store		*st;
-	struct store_stats	 s;
+	struct status		 s;
 	struct stat		 sb;
 	json_t			*j;
 	char			 err[512];
@@ -35,7 +38,8 @@ cmd_stats(int argc, char **argv)
 		fprintf(stderr, "quitx stats: %s\n", err);
 		goto out;
 	}
-	if (store_stats_get(st, &s) == -1) {
+	if (status_collect(st, conf->campaign.timezone, (int64_t)time(NULL),
+	    &s) == -1) {
 		fprintf(stderr, "quitx stats: cannot read %s: %s\n",
 		    conf->store_path, store_errmsg(st));
 	} else if (json) {
@@ -48,6 +52,7 @@ cmd_stats(int argc, char **argv)
 		stats_print(stdout, conf->store_path, &s);
 		rc = EXIT_OK;
 	}
+	status_free(&s);
 	store_close(st);
 out:
 	config_free(conf);

@@ -1,6 +1,6 @@
 /*
- * httpd-internal: what httpd.c, upload.c (the /u/ pages) and follows.c
- * (the /f/ files) share.
+ * httpd-internal: what httpd.c, upload.c (the /u/ pages), follows.c
+ * (the /f/ files) and status-page.c (/status) share.
  */
 #ifndef QUITX_HTTPD_INTERNAL_H
 #define QUITX_HTTPD_INTERNAL_H
@@ -25,6 +25,14 @@ struct httpd_pss {
 int	httpd_respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
 	    const char *type, char *body, size_t len);
 
+/*
+ * The same with extra headers: name/value pairs ("name:", "value") up
+ * to a NULL name, or NULL.
+ */
+int	httpd_respond_headers(struct lws *wsi, struct httpd_pss *pss,
+	    unsigned status, const char *type, const char *const *headers,
+	    char *body, size_t len);
+
 /* GET|HEAD /u/... and POST /u/<token>: the upload pages (upload.c). */
 int	upload_request(struct lws *wsi, struct httpd_pss *pss, const char *uri,
 	    int post);
@@ -38,5 +46,8 @@ void	upload_closed(struct httpd_pss *pss);
 /* GET|HEAD /f/<token>: a member's follows-import file (follows.c). */
 int	follows_request(struct lws *wsi, struct httpd_pss *pss,
 	    const char *uri);
+
+/* GET|HEAD /status: the campaign team's page (status-page.c). */
+int	status_request(struct lws *wsi, struct httpd_pss *pss);
 
 #endif

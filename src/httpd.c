@@ -1,5 +1,6 @@
 /*
- * httpd: GET /healthz and GET /metrics on the configured local address.
+ * httpd: GET /healthz, GET /metrics and GET /status (status-page.c) on
+ * the configured local address.
  * Bodies are built whole when the request arrives (they are small) and
  * written from the writeable callback, as libwebsockets requires.
  */
@@ -32,11 +33,30 @@ pss_clear(struct httpd_pss *pss)
 	pss->len = pss->off = 0;
 }
 
+/* Extra headers, as name/value pairs up to a NULL name; 0 or -1. */
+static int
+add_headers(struct lws *wsi, const char *const *h, unsigned char **p,
+    unsigned char *end)
+{
+	for (; h != NULL && h[0] != NULL; h += 2)
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)h[0],
+		    (const unsigned char *)h[1], (int)strlen(h[1]), p, end))
+			return -1;
+	return 0;
+}
+
 int
 httpd_respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
     const char *type, char *body, size_t len)
 {
-	unsigned char	 buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start;
+	return httpd_respond_headers(wsi, pss, status, type, NULL, body, len);
+}
+
+int
+httpd_respond_headers(struct lws *wsi, struct httpd_pss *pss, unsigned status,
+    const char *type, const char *const *headers, char *body, size_t len)
+{
+	unsigned char	 buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start;
 	unsigned char	*end = buf + sizeof(buf) - 1;
 
 	free(pss->body);
@@ -44,6 +64,7 @@ httpd_respond(struct lws *wsi, struct httpd_pss *pss, unsigned status,
 	pss->len = len;
 	pss->off = 0;
 	if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
+	    add_headers(wsi, headers, &p, end) ||
 	    lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"cache-control:",
 	    (const unsigned char *)"no-store", 8, &p, end) ||
@@ -112,6 +133,8 @@ handle_request(struct lws *wsi, struct httpd_pss *pss, const char *uri)
 		return httpd_respond(wsi, pss, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "text/plain", xstrdup("store unavailable\n"), 18);
 	}
+	if (strcmp(uri, "/status") == 0)
+		return status_request(wsi, pss);
 	if (strcmp(uri, "/metrics") == 0) {
 		if ((body = metrics_render(ds, &len)) == NULL)
 			return httpd_respond(wsi, pss,

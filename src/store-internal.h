@@ -37,6 +37,15 @@ char	*store_column_dup(sqlite3_stmt *q, int col);
 enum network	store_column_network(sqlite3_stmt *q, int col);
 enum lang	store_column_lang(sqlite3_stmt *q, int col);
 
+/*
+ * store_stats_get's counts, inside a read transaction the caller holds
+ * (store-status.c reads them in the same moment as its own).
+ */
+int	store_stats_read(struct store *st, struct store_stats *out);
+
+/* The outbox_state of a state word as stored, or -1. */
+int	store_outbox_state_index(const char *name);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0 or -1 (logged). */
 int	store_begin(struct store *st);
 int	store_commit(struct store *st);

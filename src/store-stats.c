@@ -100,7 +100,7 @@ count_row(struct store *st, const char *sql, int64_t **out, int n)
 }
 
 int
-store_stats_get(struct store *st, struct store_stats *out)
+store_stats_read(struct store *st, struct store_stats *out)
 {
 	int64_t	*claims[] = { &out->claims, &out->claims_proven };
 	int64_t	*contested[] = { &out->claims_contested };
@@ -109,9 +109,6 @@ store_stats_get(struct store *st, struct store_stats *out)
 	int	 rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	/* one read transaction: the numbers describe one moment */
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
 	if (count_by(st, "SELECT network, count(*) FROM bot_account"
 	    " WHERE active GROUP BY network", out->bot_accounts, NULL, NULL,
 	    0) == -1 ||
@@ -134,6 +131,24 @@ store_stats_get(struct store *st, struct store_stats *out)
 	    " WHERE state = 'pending'", scheduled, 1) == -1)
 		rc = -1;
 	out->schema_version = store_schema_version(st);
+	return rc;
+}
+
+int
+store_stats_get(struct store *st, struct store_stats *out)
+{
+	int	rc;
+
+	/* one read transaction: the numbers describe one moment */
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	rc = store_stats_read(st, out);
 	(void)sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
+}
+
+int
+store_outbox_state_index(const char *name)
+{
+	return state_index(name, outbox_states, OUTBOX_STATE_COUNT);
 }

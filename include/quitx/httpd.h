@@ -1,7 +1,8 @@
 /*
  * httpd: the daemon's local HTTP endpoint (behind the team's reverse
- * proxy): GET /healthz, GET /metrics, the members' upload pages under
- * /u/ (upload.c) and their follows-import files under /f/ (follows.c).
+ * proxy): GET /healthz, GET /metrics, the team's GET /status
+ * (status-page.c), the members' upload pages under /u/ (upload.c) and
+ * their follows-import files under /f/ (follows.c).
  */
 #ifndef QUITX_HTTPD_H
 #define QUITX_HTTPD_H

@@ -74,6 +74,53 @@ int	store_bot_accounts_sync(struct store *st, const struct config *conf);
 /* Counts for `quitx stats` and /metrics. */
 int	store_stats_get(struct store *st, struct store_stats *out);
 
+/* --- watching the campaign: `quitx stats` and /status (store-status.c) --- */
+
+/* Outbox rows of one kind ("reply", "suggestions", "intro"...), by state. */
+struct store_outbox_kind {
+	char	*kind;
+	int64_t	 n[OUTBOX_STATE_COUNT];
+};
+
+/* Members registered in one span of time, by network. */
+struct store_reg_bucket {
+	int64_t	 start;			/* Unix seconds, a multiple of the span */
+	int64_t	 n[NETWORK_COUNT];
+};
+
+/* A scheduled post still pending. */
+struct store_scheduled {
+	int64_t	 id;
+	char	*kind;			/* "countdown", "announce" */
+	char	*bot_handle;		/* NULL: no bot account named */
+	enum network network;		/* the bot's, when bot_handle is set */
+	int64_t	 run_at;
+	char	*body;			/* as stored */
+};
+
+struct store_status {
+	struct store_stats	 stats;
+	struct store_outbox_kind *kinds;	/* by kind name */
+	size_t			 nkinds;
+	struct store_reg_bucket	*regs;		/* by start, only spans with any */
+	size_t			 nregs;
+	struct store_scheduled	*next;		/* soonest first */
+	size_t			 nnext;
+	int64_t			 match_at;	/* 0: no match yet */
+	int64_t			 suggestions;	/* rows the last match wrote */
+	int64_t			 members_suggested; /* members with >= 1 of them */
+};
+
+/*
+ * The stats and what the campaign team watches, read in one moment:
+ * outbox rows by kind and state, registrations counted per span seconds
+ * (span > 0), the last match, and the next max_next pending scheduled
+ * posts.  0 with *out filled (clear it), or -1.
+ */
+int	store_status_get(struct store *st, int64_t span, size_t max_next,
+	    struct store_status *out);
+void	store_status_clear(struct store_status *s);
+
 /* The row id of a configured bot account (after sync), or -1. */
 int64_t	store_bot_account_id(struct store *st, const struct config_account *a);
 
