@@ -27,6 +27,7 @@
 #include "quitx/handler.h"
 #include "quitx/http.h"
 #include "quitx/httpd.h"
+#include "quitx/clock.h"
 #include "quitx/log.h"
 #include "quitx/bluesky.h"
 #include "quitx/mastodon.h"
@@ -478,6 +479,11 @@ daemon_run(const char *config_path)
 		return EXIT_USAGE;
 	log_set_level(d.conf->log_level);
 	log_route_lws();
+	/* a rehearsal's simulated calendar, said loudly; a bad one stops */
+	if (clock_init() == -1) {
+		config_free(d.conf);
+		return EXIT_USAGE;
+	}
 	d.state.conf = d.conf;
 	d.state.started = time(NULL);
 
