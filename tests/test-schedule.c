@@ -337,6 +337,386 @@ test_clock(void **state)
 	assert_int_equal(clock_parse("1,2,3,4", &s, &sp, &a), -1);
 }
 
+/* --- the daemon against the local peers, on a compressed clock --- */
+
+/* 1 simulated day every 3 real seconds */
+#define SPEED		28800
+#define CAMPAIGN_PARIS	"campaign = { day = \"2027-01-20\"; time = \"12:00\";" \
+			" timezone = \"Europe/Paris\"; };\n"
+
+/* QUITX_CLOCK from at (simulated), anchored now: restarts share it. */
+static void
+clock_set(const char *at)
+{
+	char	v[128];
+
+	snprintf(v, sizeof(v), "%s,%d,%lld", at, SPEED, (long long)time(NULL));
+	setenv("QUITX_CLOCK", v, 1);
+}
+
+/* Wait up to secs for n outbox rows of kind sent. */
+static void
+wait_sent(struct fixture *fx, const char *kind, int n, int secs)
+{
+	char	*sql = xasprintf("SELECT count(*) FROM outbox WHERE kind = '%s'"
+		    " AND state = 'sent'", kind);
+
+	fx_wait_db(fx, sql, n, secs);
+	free(sql);
+}
+
+#define CD_MASTODON \
+	"countdown = { days_before = 5; time = \"09:00\";" \
+	" grace_minutes = 1440;\n" \
+	"  en = { text = \"{days} days to #QuitX ({date})\";" \
+	" day_before = \"Tomorrow! #QuitX\"; day = \"Today! #QuitX\"; };\n" \
+	"  fr = { text = \"J-{days} avant le #20janvier\";" \
+	" day_before = \"Demain !\"; day = \"C'est le {date} !\"; }; };\n"
+
+static void
+test_daemon_countdown_mastodon(void **state)
+{
+	static const char *const want_en[] = { "5 days to #QuitX (January 20)",
+	    "4 days to #QuitX (January 20)", "3 days to #QuitX (January 20)",
+	    "2 days to #QuitX (January 20)", "Tomorrow! #QuitX",
+	    "Today! #QuitX" };
+	static const char *const want_fr[] = { "J-5 avant le #20janvier",
+	    "J-4 avant le #20janvier", "J-3 avant le #20janvier",
+	    "J-2 avant le #20janvier", "Demain !", "C'est le 20 janvier !" };
+	struct fixture	*fx;
+	json_t		*all, *one;
+	const char	*acct, *text;
+	size_t		 i, en = 0, fr = 0;
+	int		 st;
+
+	(void)state;
+	/* the first post (15 January, 09:00) is 21 simulated hours away */
+	clock_set("2027-01-14T12:00+01:00");
+	fx = fx_start_mastodon(CAMPAIGN_PARIS CD_MASTODON);
+	fx_wait_log(fx, "QUITX_CLOCK is set", 5);
+	/* killed as the third day's posts are handed to the outbox */
+	fx_wait_db(fx, "SELECT count(*) >= 1 FROM scheduled_post WHERE"
+	    " dedupe_key LIKE '%:2027-01-17' AND state = 'queued'", 1, 30);
+	kill(fx->pid, SIGKILL);
+	waitpid(fx->pid, &st, 0);
+	fx_daemon_start(fx);
+	wait_sent(fx, "countdown", 12, 60);
+	sleep(2);	/* a double would show now */
+	all = fx_statuses(fx, 12);
+	assert_int_equal(json_array_size(all), 12);
+	json_array_foreach(all, i, one) {
+		acct = json_string_value(json_object_get(one, "account"));
+		text = json_string_value(json_object_get(one, "text"));
+		assert_string_equal(json_string_value(json_object_get(one,
+		    "visibility")), "public");
+		if (strncmp(acct, FX_EN, strlen(FX_EN)) == 0 &&
+		    (acct[strlen(FX_EN)] == '\0' ||
+		    acct[strlen(FX_EN)] == '@')) {
+			assert_true(en < 6);
+			assert_string_equal(text, want_en[en]);
+			en++;
+		} else {
+			assert_true(fr < 6);
+			assert_string_equal(text, want_fr[fr]);
+			fr++;
+		}
+	}
+	assert_int_equal(en, 6);
+	assert_int_equal(fr, 6);
+	/* one scheduled row and one outbox row a day and bot */
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM scheduled_post"
+	    " WHERE state = 'queued'"), 12);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox"), 12);
+	json_decref(all);
+	unsetenv("QUITX_CLOCK");
+	fx_destroy(fx);
+}
+
+#define CD_BLUESKY \
+	"countdown = { days_before = 3; time = \"09:00\";" \
+	" grace_minutes = 1440; networks = [\"bluesky\"];\n" \
+	"  en = { text = \"Ça arrive 🎉 {days} days to #QuitX:" \
+	" https://helloquitx.com\"; };\n" \
+	"  fr = { text = \"J-{days} ✨ avant le #20janvier" \
+	" https://helloquitx.com/fr\"; }; };\n"
+
+/* The facet of type in a post's record (the first), or fail. */
+static json_t *
+facet_of(json_t *record, const char *type)
+{
+	json_t	*f;
+	size_t	 i;
+	char	*full = xasprintf("app.bsky.richtext.facet#%s", type);
+
+	json_array_foreach(json_object_get(record, "facets"), i, f)
+		if (strcmp(json_string_value(json_object_get(json_array_get(
+		    json_object_get(f, "features"), 0), "$type")), full) == 0) {
+			free(full);
+			return f;
+		}
+	fail_msg("no %s facet", full);
+	return NULL;
+}
+
+static long long
+facet_at(json_t *f, const char *which)
+{
+	return json_integer_value(json_object_get(json_object_get(f, "index"),
+	    which));
+}
+
+static void
+check_bsky_posts(struct fixture *fx, const char *bot, const char *before,
+    const char *after, const char *tag, const char *url)
+{
+	json_t		*posts, *rec, *f;
+	const char	*text;
+	char		*want;
+	size_t		 i;
+
+	posts = fx_bsky_posts(fx, bot, 3);
+	assert_int_equal(json_array_size(posts), 3);
+	for (i = 0; i < 3; i++) {
+		rec = json_object_get(json_array_get(posts, i), "record");
+		text = json_string_value(json_object_get(rec, "text"));
+		want = xasprintf("%s%d%s", before, (int)(3 - i), after);
+		assert_string_equal(text, want);
+		/* byte offsets, after the accent and the emoji */
+		f = facet_of(rec, "tag");
+		assert_int_equal(facet_at(f, "byteStart"),
+		    strstr(text, tag) - text);
+		assert_int_equal(facet_at(f, "byteEnd"),
+		    strstr(text, tag) - text + (long long)strlen(tag));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(json_object_get(f, "features"), 0), "tag")),
+		    tag + 1);
+		f = facet_of(rec, "link");
+		assert_int_equal(facet_at(f, "byteStart"),
+		    strstr(text, url) - text);
+		assert_int_equal(facet_at(f, "byteEnd"), strlen(text));
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(json_object_get(f, "features"), 0), "uri")),
+		    url);
+		free(want);
+	}
+	json_decref(posts);
+}
+
+static void
+test_daemon_countdown_bluesky(void **state)
+{
+	struct fixture	*fx;
+
+	(void)state;
+	/* 3, 2 and 1 days before; no "day" template: none on the day */
+	clock_set("2027-01-16T20:00+01:00");
+	fx = fx_start_bluesky(CAMPAIGN_PARIS CD_BLUESKY);
+	wait_sent(fx, "countdown", 6, 60);
+	sleep(1);
+	check_bsky_posts(fx, FX_BSKY_EN, "Ça arrive 🎉 ", " days to #QuitX: "
+	    "https://helloquitx.com", "#QuitX", "https://helloquitx.com");
+	check_bsky_posts(fx, FX_BSKY_FR, "J-", " ✨ avant le #20janvier "
+	    "https://helloquitx.com/fr", "#20janvier",
+	    "https://helloquitx.com/fr");
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox"), 6);
+	unsetenv("QUITX_CLOCK");
+	fx_destroy(fx);
+}
+
+/* The parts and facets lines of a --preview for one account. */
+static json_t *
+preview_read(const char *out)
+{
+	json_t		*parts = json_array(), *p = NULL;
+	char		*copy = xstrdup(out), *line, *save = NULL;
+	size_t		 len;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "=== ", 4) == 0)
+			continue;
+		if (strncmp(line, "--- part ", 9) == 0) {
+			p = json_pack("{s:s}", "text", "");
+			json_array_append_new(parts, p);
+		} else if (strncmp(line, "facets: ", 8) == 0)
+			json_object_set_new(p, "facets", json_loads(line + 8,
+			    0, NULL));
+		else {
+			/* text lines, joined back */
+			len = strlen(json_string_value(json_object_get(p,
+			    "text")));
+			char *t = xasprintf("%s%s%s", json_string_value(
+			    json_object_get(p, "text")), len > 0 ? "\n" : "",
+			    line);
+			json_object_set_new(p, "text", json_string(t));
+			free(t);
+		}
+	}
+	free(copy);
+	return parts;
+}
+
+#define THREAD_TEXT \
+	"Ça y est 🎉 leave X with us on 20 January. #QuitX https://helloquitx.com\n" \
+	"\n" \
+	"Second: your X follows, found again (https://helloquitx.com/faq).\n"
+
+static void
+test_announce_mastodon(void **state)
+{
+	struct fixture	*fx;
+	char		*file, *out = NULL, *err = NULL, *big, *sql, *idtext;
+	json_t		*pv, *all;
+	long long	 id;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	/* part 2 over Mastodon's 500: refused, the part and the count */
+	big = xcalloc(1, 600);
+	memset(big, 'y', 520);
+	file = tu_write(fx->dir, "long.txt", 0644, "First part\n\n%s\n", big);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--thread", file, NULL), 2);
+	assert_non_null(strstr(err, "part 2 is 520 characters; Mastodon "
+	    "allows 500"));
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM"
+	    " scheduled_post"), 0);
+	free(out);
+	free(err);
+	free(file);
+	free(big);
+
+	/* the preview is what the peer receives, threaded */
+	file = tu_write(fx->dir, "thread.txt", 0644, "%s", THREAD_TEXT);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--thread", "--preview", "--accounts", FX_EN, file, NULL), 0);
+	assert_non_null(strstr(out, "--- part 1/2: "));
+	assert_non_null(strstr(out, " of 500 characters\n"));
+	pv = preview_read(out);
+	assert_int_equal(json_array_size(pv), 2);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM"
+	    " scheduled_post"), 0);
+	free(out);
+	free(err);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--thread", "--accounts", FX_EN, file, NULL), 0);
+	free(out);
+	free(err);
+	wait_sent(fx, "announce", 2, 20);
+	all = fx_statuses(fx, 2);
+	assert_int_equal(json_array_size(all), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    all, 0), "text")), json_string_value(json_object_get(
+	    json_array_get(pv, 0), "text")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    all, 1), "text")), json_string_value(json_object_get(
+	    json_array_get(pv, 1), "text")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    all, 1), "in_reply_to_id")), json_string_value(json_object_get(
+	    json_array_get(all, 0), "id")));
+	json_decref(all);
+	json_decref(pv);
+	free(file);
+
+	/* cancelled before its time: never reaches the peer */
+	file = tu_write(fx->dir, "later.txt", 0644, "Not this one\n");
+	{
+		char	at[32];
+		time_t	t = time(NULL) + 4;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		assert_int_equal(tu_quitx(&out, &err, "announce", "-c",
+		    fx->conf, "--at", at, "--accounts", FX_FR, file, NULL), 0);
+	}
+	free(out);
+	free(err);
+	id = fx_db_int(fx, "SELECT max(id) FROM scheduled_post");
+	idtext = xasprintf("%lld", id);
+	assert_int_equal(tu_quitx(&out, &err, "schedule", "list", "-c",
+	    fx->conf, NULL), 0);
+	assert_non_null(strstr(out, "pending    Not this one"));
+	free(out);
+	free(err);
+	assert_int_equal(tu_quitx(&out, &err, "schedule", "cancel", "-c",
+	    fx->conf, idtext, NULL), 0);
+	free(out);
+	free(err);
+	/* a second time, or a queued one: refused, saying why */
+	assert_int_equal(tu_quitx(&out, &err, "schedule", "cancel", "-c",
+	    fx->conf, idtext, NULL), 1);
+	assert_non_null(strstr(err, "is cancelled: only a pending post can "
+	    "be cancelled"));
+	free(out);
+	free(err);
+	assert_int_equal(tu_quitx(&out, &err, "schedule", "cancel", "-c",
+	    fx->conf, "1", NULL), 1);
+	assert_non_null(strstr(err, "#1 is queued"));
+	free(out);
+	free(err);
+	sleep(6);
+	sql = xasprintf("SELECT state FROM scheduled_post WHERE id = %lld",
+	    id);
+	free(idtext);
+	idtext = fx_db_text(fx, sql);
+	assert_string_equal(idtext, "cancelled");
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox"), 2);
+	all = fx_statuses(fx, 2);
+	assert_int_equal(json_array_size(all), 2);
+	json_decref(all);
+	free(idtext);
+	free(sql);
+	free(file);
+	fx_destroy(fx);
+}
+
+static void
+test_announce_bluesky(void **state)
+{
+	struct fixture	*fx;
+	char		*file, *out = NULL, *err = NULL;
+	json_t		*pv, *posts, *rec;
+	size_t		 i;
+
+	(void)state;
+	fx = fx_start_bluesky(NULL);
+	file = tu_write(fx->dir, "thread.txt", 0644, "%s", THREAD_TEXT);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--thread", "--preview", "--accounts", FX_BSKY_EN, file, NULL), 0);
+	assert_non_null(strstr(out, " of 300 graphemes\n"));
+	pv = preview_read(out);
+	free(out);
+	free(err);
+	assert_int_equal(json_array_size(pv), 2);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--thread", "--accounts", FX_BSKY_EN, file, NULL), 0);
+	free(out);
+	free(err);
+	wait_sent(fx, "announce", 2, 20);
+	posts = fx_bsky_posts(fx, FX_BSKY_EN, 2);
+	assert_int_equal(json_array_size(posts), 2);
+	for (i = 0; i < 2; i++) {
+		rec = json_object_get(json_array_get(posts, i), "record");
+		assert_string_equal(json_string_value(json_object_get(rec,
+		    "text")), json_string_value(json_object_get(
+		    json_array_get(pv, i), "text")));
+		assert_true(json_equal(json_object_get(rec, "facets"),
+		    json_object_get(json_array_get(pv, i), "facets")));
+		assert_true(json_array_size(json_object_get(rec, "facets")) >=
+		    1);
+	}
+	/* the second part answers the first */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(json_array_get(posts, 1),
+	    "record"), "reply"), "parent"), "uri")), json_string_value(
+	    json_object_get(json_array_get(posts, 0), "uri")));
+	json_decref(posts);
+	json_decref(pv);
+	free(file);
+	fx_destroy(fx);
+}
+
 int
 main(void)
 {
@@ -344,6 +724,10 @@ main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_compose_limits),
 		cmocka_unit_test(test_countdown_70_days),
+		cmocka_unit_test(test_daemon_countdown_mastodon),
+		cmocka_unit_test(test_daemon_countdown_bluesky),
+		cmocka_unit_test(test_announce_mastodon),
+		cmocka_unit_test(test_announce_bluesky),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
 	const char		*only = getenv("TEST_FILTER");
