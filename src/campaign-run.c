@@ -15,6 +15,7 @@
 
 #include "quitx/bluesky.h"
 #include "quitx/campaign.h"
+#include "quitx/clock.h"
 #include "quitx/config.h"
 #include "quitx/daemon.h"
 #include "quitx/log.h"
@@ -440,7 +441,8 @@ on_tick(lws_sorted_usec_list_t *sul)
 		r->next_ask = now + ASK_EVERY;
 		(void)in_transaction(env.st, ask_fn, &env);
 	}
-	if (campaign_started(r->ds->store, r->ds->conf, (int64_t)now,
+	/* the calendar's decision: a rehearsal's clock may be simulated */
+	if (campaign_started(r->ds->store, r->ds->conf, clock_now(),
 	    &at) != 1 || !r->matched_once)
 		goto next;
 	if (!r->started_logged) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "quitx/campaign-text.h"
+#include "quitx/clock.h"
 #include "quitx/follows.h"
 #include "quitx/log.h"
 #include "quitx/match.h"
@@ -32,32 +33,9 @@ int64_t
 campaign_start_time(const struct config *conf)
 {
 	const struct config_campaign	*c = &conf->campaign;
-	struct tm			 tm;
-	char				*saved, *old = getenv("TZ");
-	time_t				 t;
 
-	/*
-	 * mktime in the campaign's zone: the C library reads zones only
-	 * through TZ.  Called from the event loop's thread alone.
-	 */
-	saved = old != NULL ? xstrdup(old) : NULL;
-	setenv("TZ", c->timezone, 1);
-	tzset();
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = c->year - 1900;
-	tm.tm_mon = c->month - 1;
-	tm.tm_mday = c->day;
-	tm.tm_hour = c->hour;
-	tm.tm_min = c->minute;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	if (saved != NULL) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else
-		unsetenv("TZ");
-	tzset();
-	return (int64_t)t;
+	return clock_mktime_in(c->timezone, c->year, c->month, c->day,
+	    c->hour, c->minute, 0, NULL);
 }
 
 int

@@ -23,6 +23,10 @@
 
 #include <libconfig.h>
 
+#include "quitx/campaign-text.h"
+#include "quitx/clock.h"
+#include "quitx/countdown.h"
+#include "quitx/richtext.h"
 #include "quitx/secret.h"
 #include "quitx/templates.h"
 #include "quitx/xmalloc.h"
@@ -34,6 +38,8 @@
 #define DEFAULT_STORE	"/var/lib/quitx/quitx.db"
 #define DEFAULT_LISTEN	"127.0.0.1:8088"
 #define DEFAULT_TZ	"Europe/Paris"
+/* what a countdown template is checked against: Mastodon's default */
+#define COUNTDOWN_MASTODON_CHARS	500
 
 struct loader {
 	const char		*name;		/* file name used in messages */
@@ -393,7 +399,7 @@ parse_languages(struct loader *ld, const config_setting_t *s, void *dst)
 {
 	struct config_campaign	*c = dst;
 	const config_setting_t	*e;
-	enum lang		 lang;
+	enum lang		 lang = LANG_EN;
 	unsigned		 mask = 0;
 	int			 i;
 
@@ -557,6 +563,330 @@ parse_streams(struct loader *ld, const config_setting_t *s, void *dst)
 	walk_group(ld, s, streams_keys,
 	    sizeof(streams_keys) / sizeof(streams_keys[0]),
 	    &ld->conf->streams);
+}
+
+/* --- countdown --- */
+
+static void
+parse_cd_first_day(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown	*c = dst;
+	const char		*v = config_setting_get_string(s);
+	int			 y, m, d;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
+	    (y = parse_digits(v, 4)) < 2000 || (m = parse_digits(v + 5, 2)) < 1 ||
+	    m > 12 || (d = parse_digits(v + 8, 2)) < 1 ||
+	    d > days_in_month(y, m)) {
+		lerr(ld, s, "'countdown.first_day' must be a date YYYY-MM-DD, "
+		    "like \"2027-01-10\"");
+		return;
+	}
+	c->first_year = y;
+	c->first_month = m;
+	c->first_day = d;
+}
+
+static void
+parse_cd_days_before(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	struct config_countdown	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 366)) != -1)
+		c->days_before = (int)v;
+}
+
+static void
+parse_cd_time(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown	*c = dst;
+	const char		*v = config_setting_get_string(s);
+	int			 h, m;
+
+	if (strlen(v) != 5 || v[2] != ':' || (h = parse_digits(v, 2)) < 0 ||
+	    h > 23 || (m = parse_digits(v + 3, 2)) < 0 || m > 59) {
+		lerr(ld, s, "'countdown.time' must be a 24-hour time HH:MM "
+		    "in the campaign's time zone, like \"09:00\"");
+		return;
+	}
+	c->hour = h;
+	c->minute = m;
+}
+
+static void
+parse_cd_networks(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown	*c = dst;
+	const config_setting_t	*e;
+	const char		*v;
+	unsigned		 mask = 0;
+	int			 i;
+
+	for (i = 0; (e = config_setting_get_elem(s, i)) != NULL; i++) {
+		v = config_setting_type(e) == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : "";
+		if (strcmp(v, "mastodon") == 0)
+			mask |= 1u << NETWORK_MASTODON;
+		else if (strcmp(v, "bluesky") == 0)
+			mask |= 1u << NETWORK_BLUESKY;
+		else {
+			lerr(ld, e, "'countdown.networks' may only hold "
+			    "\"mastodon\" and \"bluesky\"");
+			return;
+		}
+	}
+	if (mask == 0) {
+		lerr(ld, s, "'countdown.networks' must name at least one "
+		    "network");
+		return;
+	}
+	c->networks = mask;
+}
+
+static void
+parse_cd_grace(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 1440)) != -1)
+		c->grace = (int)v * 60;
+}
+
+/* A template: only {days} and {date} in braces. */
+static char *
+cd_template(struct loader *ld, const config_setting_t *s)
+{
+	const char	*v = config_setting_get_string(s), *bad = NULL;
+	char		 label[256], *r;
+
+	setting_label(s, label, sizeof(label));
+	if (v[0] == '\0') {
+		lerr(ld, s, "'%s' must not be empty", label);
+		return NULL;
+	}
+	if ((r = countdown_render(v, 0, "", &bad)) == NULL) {
+		lerr(ld, s, "'%s': unknown placeholder \"%.*s\" (use {days} "
+		    "and {date})", label, (int)(strcspn(bad, "}") + 1), bad);
+		return NULL;
+	}
+	free(r);
+	return xstrdup(v);
+}
+
+static void
+parse_cd_text(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_lang	*l = dst;
+
+	free(l->text);
+	l->text = cd_template(ld, s);
+}
+
+static void
+parse_cd_day_before(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_lang	*l = dst;
+
+	free(l->day_before);
+	l->day_before = cd_template(ld, s);
+}
+
+static void
+parse_cd_day(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_lang	*l = dst;
+
+	free(l->day);
+	l->day = cd_template(ld, s);
+}
+
+static void
+parse_cd_image_file(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_image	*im = dst;
+	const char			*v = config_setting_get_string(s);
+	struct stat			 sb;
+
+	if (v[0] == '\0') {
+		lerr(ld, s, "an image's 'file' must not be empty");
+		return;
+	}
+	free(im->file);
+	im->file = resolve_path(ld, v);
+	if (stat(im->file, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    access(im->file, R_OK) == -1)
+		lerr(ld, s, "image %s is not a readable file", im->file);
+}
+
+static void
+parse_cd_image_alt(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_image	*im = dst;
+	const char			*v = config_setting_get_string(s);
+
+	/* alt text is how a blind reader sees the picture: required */
+	if (v[0] == '\0' || strlen(v) > 1000) {
+		lerr(ld, s, "an image's 'alt' text must hold 1 to 1000 bytes");
+		return;
+	}
+	free(im->alt);
+	im->alt = xstrdup(v);
+}
+
+static const struct key_spec cd_image_keys[] = {
+	{ "file",	CONFIG_TYPE_STRING,	1, parse_cd_image_file },
+	{ "alt",	CONFIG_TYPE_STRING,	1, parse_cd_image_alt },
+};
+
+static void
+parse_cd_images(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown_lang	*l = dst;
+	const config_setting_t		*e;
+	int				 i;
+
+	if (config_setting_length(s) > COUNTDOWN_IMAGES_MAX) {
+		lerr(ld, s, "a countdown post has at most %d images",
+		    COUNTDOWN_IMAGES_MAX);
+		return;
+	}
+	for (i = 0; (e = config_setting_get_elem(s, i)) != NULL; i++) {
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			lerr(ld, e, "each image must be a group { file = ...; "
+			    "alt = ...; }");
+			continue;
+		}
+		walk_group(ld, e, cd_image_keys, sizeof(cd_image_keys) /
+		    sizeof(cd_image_keys[0]), &l->images[l->nimages++]);
+	}
+}
+
+static const struct key_spec cd_lang_keys[] = {
+	{ "text",	CONFIG_TYPE_STRING,	1, parse_cd_text },
+	{ "day_before",	CONFIG_TYPE_STRING,	0, parse_cd_day_before },
+	{ "day",	CONFIG_TYPE_STRING,	0, parse_cd_day },
+	{ "images",	CONFIG_TYPE_LIST,	0, parse_cd_images },
+};
+
+static void
+parse_cd_lang(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	struct config_countdown	*c = dst;
+	enum lang		 lang = LANG_EN;
+
+	(void)lang_parse(config_setting_name(s), &lang);
+	walk_group(ld, s, cd_lang_keys,
+	    sizeof(cd_lang_keys) / sizeof(cd_lang_keys[0]), &c->lang[lang]);
+}
+
+static const struct key_spec countdown_keys[] = {
+	{ "first_day",	CONFIG_TYPE_STRING,	0, parse_cd_first_day },
+	{ "days_before", CONFIG_TYPE_INT,	0, parse_cd_days_before },
+	{ "time",	CONFIG_TYPE_STRING,	0, parse_cd_time },
+	{ "networks",	CONFIG_TYPE_ARRAY,	0, parse_cd_networks },
+	{ "grace_minutes", CONFIG_TYPE_INT,	0, parse_cd_grace },
+	{ "en",		CONFIG_TYPE_GROUP,	0, parse_cd_lang },
+	{ "fr",		CONFIG_TYPE_GROUP,	0, parse_cd_lang },
+};
+
+static void
+parse_countdown(struct loader *ld, const config_setting_t *s, void *dst)
+{
+	(void)dst;
+	ld->conf->countdown.enabled = 1;
+	walk_group(ld, s, countdown_keys,
+	    sizeof(countdown_keys) / sizeof(countdown_keys[0]),
+	    &ld->conf->countdown);
+}
+
+/*
+ * One template rendered at its longest (the most days, the date) fits
+ * every listed network's post: refused at load, not on the day.
+ */
+static void
+check_cd_fits(struct loader *ld, const config_setting_t *s, const char *tmpl,
+    enum lang lang, int days)
+{
+	const struct config_campaign	*k = &ld->conf->campaign;
+	char				 date[64], label[256], *text;
+	size_t				 n, g;
+
+	if (s == NULL || tmpl == NULL)
+		return;
+	setting_label(s, label, sizeof(label));
+	countdown_date(lang, k->month, k->day, date, sizeof(date));
+	if ((text = countdown_render(tmpl, days, date, NULL)) == NULL)
+		return;
+	n = strlen(text);
+	if (!richtext_utf8_valid(text, n))
+		lerr(ld, s, "'%s' is not valid UTF-8", label);
+	else if ((ld->conf->countdown.networks & (1u << NETWORK_BLUESKY)) &&
+	    ((g = richtext_graphemes(text, n)) > RICHTEXT_POST_GRAPHEMES ||
+	    n > RICHTEXT_POST_BYTES))
+		lerr(ld, s, "'%s' gives a post of %zu graphemes and %zu bytes; "
+		    "Bluesky allows %d and %d", label, g, n,
+		    RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES);
+	else if ((ld->conf->countdown.networks & (1u << NETWORK_MASTODON)) &&
+	    (g = campaign_mastodon_length(text)) > COUNTDOWN_MASTODON_CHARS)
+		lerr(ld, s, "'%s' gives a status of %zu characters; Mastodon "
+		    "allows %d", label, g, COUNTDOWN_MASTODON_CHARS);
+	free(text);
+}
+
+/* The countdown's rules across settings, once the campaign is known. */
+static void
+check_countdown(struct loader *ld, const config_setting_t *root)
+{
+	struct config_countdown		*c = &ld->conf->countdown;
+	const struct config_campaign	*k = &ld->conf->campaign;
+	const config_setting_t		*g, *lg;
+	int64_t				 first, day;
+	int				 lang, any = 0, days;
+	char				 path[64];
+
+	if (!c->enabled)
+		return;
+	g = config_setting_get_member(root, "countdown");
+	if ((c->first_year != 0) == (c->days_before != 0)) {
+		lerr(ld, g, "countdown: set one of 'first_day' and "
+		    "'days_before'");
+		return;
+	}
+	day = clock_days_from_civil(k->year, k->month, k->day);
+	first = countdown_first_day(ld->conf);
+	if (first > day || day - first > 366) {
+		lerr(ld, config_setting_get_member(g, "first_day"),
+		    "'countdown.first_day' must be on or before the campaign "
+		    "day, %04d-%02d-%02d, and at most 366 days before it",
+		    k->year, k->month, k->day);
+		return;
+	}
+	days = (int)(day - first);
+	for (lang = 0; lang < LANG_COUNT; lang++) {
+		snprintf(path, sizeof(path), "%s", config_lang_name(lang));
+		if ((lg = config_setting_get_member(g, path)) == NULL)
+			continue;
+		if (!(k->languages & (1u << lang))) {
+			lerr(ld, lg, "countdown language \"%s\" is not in "
+			    "'campaign.languages'", path);
+			continue;
+		}
+		if (c->lang[lang].text == NULL)
+			continue;
+		any = 1;
+		check_cd_fits(ld, config_setting_get_member(lg, "text"),
+		    c->lang[lang].text, (enum lang)lang, days);
+		check_cd_fits(ld, config_setting_get_member(lg, "day_before"),
+		    c->lang[lang].day_before, (enum lang)lang, 1);
+		check_cd_fits(ld, config_setting_get_member(lg, "day"),
+		    c->lang[lang].day, (enum lang)lang, 0);
+	}
+	if (!any)
+		lerr(ld, g, "countdown: no template; add en = { text = "
+		    "\"{days} days to go\"; }; or fr = { ... }");
 }
 
 static int	url_normalize(const char *v, char **out);
@@ -1040,6 +1370,7 @@ static const struct key_spec top_keys[] = {
 	{ "listen",	CONFIG_TYPE_STRING,	0, parse_listen },
 	{ "log_level",	CONFIG_TYPE_STRING,	0, parse_log_level },
 	{ "campaign",	CONFIG_TYPE_GROUP,	0, parse_campaign },
+	{ "countdown",	CONFIG_TYPE_GROUP,	0, parse_countdown },
 	{ "streams",	CONFIG_TYPE_GROUP,	0, parse_streams },
 	{ "bluesky",	CONFIG_TYPE_GROUP,	0, parse_bluesky },
 	{ "accounts",	CONFIG_TYPE_LIST,	1, parse_accounts },
@@ -1082,6 +1413,11 @@ config_defaults(struct loader *ld)
 	conf->upload_link_days = 14;
 	conf->upload_max_mb = 1024;
 	conf->replies_per_hour = 6;
+	conf->countdown.hour = -1;
+	conf->countdown.minute = -1;
+	conf->countdown.networks = (1u << NETWORK_MASTODON) |
+	    (1u << NETWORK_BLUESKY);
+	conf->countdown.grace = 2 * 3600;
 	conf->streams.timeout = 75;
 	conf->streams.poll_interval = 30;
 	conf->bluesky.plc = xstrdup("https://plc.directory");
@@ -1143,6 +1479,7 @@ config_finish(struct loader *ld, config_t *cfg, int read_ok,
 		walk_group(ld, config_root_setting(cfg), top_keys,
 		    sizeof(top_keys) / sizeof(top_keys[0]), NULL);
 		check_whole(ld, config_root_setting(cfg));
+		check_countdown(ld, config_root_setting(cfg));
 	}
 	config_destroy(cfg);
 	free(ld->basedir);
@@ -1261,7 +1598,7 @@ config_bluesky_free(struct config_bluesky *b)
 void
 config_free(struct config *conf)
 {
-	size_t	i;
+	size_t	i, j;
 
 	if (conf == NULL)
 		return;
@@ -1272,6 +1609,15 @@ config_free(struct config *conf)
 	}
 	free(conf->accounts);
 	free(conf->campaign.timezone);
+	for (i = 0; i < LANG_COUNT; i++) {
+		free(conf->countdown.lang[i].text);
+		free(conf->countdown.lang[i].day_before);
+		free(conf->countdown.lang[i].day);
+		for (j = 0; j < conf->countdown.lang[i].nimages; j++) {
+			free(conf->countdown.lang[i].images[j].file);
+			free(conf->countdown.lang[i].images[j].alt);
+		}
+	}
 	free(conf->listen_host);
 	free(conf->store_path);
 	free(conf->ca_file);

@@ -27,7 +27,9 @@
 #include "quitx/handler.h"
 #include "quitx/http.h"
 #include "quitx/httpd.h"
+#include "quitx/clock.h"
 #include "quitx/log.h"
+#include "quitx/schedule-run.h"
 #include "quitx/bluesky.h"
 #include "quitx/mastodon.h"
 #include "quitx/store.h"
@@ -49,6 +51,7 @@ struct daemon {
 	struct config_bluesky	*bsky_conf;	/* theirs: outlives a reload */
 	struct handler		*handler;
 	struct campaign_run	*campaign;
+	struct schedule_run	*schedule;	/* countdown, announcements */
 	lws_sorted_usec_list_t	 watchdog;
 	uint64_t		 watchdog_usec;
 	int			 sigfd;
@@ -478,6 +481,11 @@ daemon_run(const char *config_path)
 		return EXIT_USAGE;
 	log_set_level(d.conf->log_level);
 	log_route_lws();
+	/* a rehearsal's simulated calendar, said loudly; a bad one stops */
+	if (clock_init() == -1) {
+		config_free(d.conf);
+		return EXIT_USAGE;
+	}
 	d.state.conf = d.conf;
 	d.state.started = time(NULL);
 
@@ -496,6 +504,7 @@ daemon_run(const char *config_path)
 	connectors_start(&d);
 	d.handler = handler_create(d.lws, &d.state);
 	d.campaign = campaign_run_create(d.lws, &d.state);
+	d.schedule = schedule_run_create(d.lws, &d.state);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
 		watchdog_ping(&d.watchdog);
 
@@ -517,6 +526,7 @@ out:
 	connectors_free(&d);
 	/* after the connectors: their calls held its follow checks */
 	campaign_run_free(d.campaign);
+	schedule_run_free(d.schedule);
 	http_destroy(d.http);
 	if (d.lws != NULL) {
 		lws_sul_cancel(&d.watchdog);

@@ -67,6 +67,29 @@ static const struct cmd commands[] = {
 	  "running daemon queues everything within seconds.\n"
 	  "plan, preview and --dry-run compose with the daemon's own code in\n"
 	  "a transaction they roll back: they change nothing.\n" },
+	{ "announce", cmd_announce,
+	  "[-c FILE] [--at TIME] [--accounts LIST] [--thread] [--preview] "
+	  "FILE|-",
+	  "schedule a post (or a thread) from the bot accounts",
+	  "The text of FILE (- for standard input) is posted at TIME (ISO\n"
+	  "8601: 2027-01-19T18:00+01:00, or 2027-01-19 18:00 in the\n"
+	  "campaign's time zone; default now) from each account of LIST\n"
+	  "(handles, or mastodon, bluesky, en, fr; comma-separated; default\n"
+	  "all).  --thread splits the text on blank lines into a thread.\n"
+	  "Every part is checked against every target network's limit\n"
+	  "first (Mastodon: the instance's, URLs counting 23; Bluesky: 300\n"
+	  "graphemes, 3000 bytes): a refusal names the part and its count\n"
+	  "and schedules nothing (exit 2).  --preview prints what each\n"
+	  "network will receive (text, facets, length) and writes nothing.\n"
+	  "The running daemon posts it when its time comes.\n" },
+	{ "schedule", cmd_schedule,
+	  "list [-c FILE] | show [-c FILE] ID | cancel [-c FILE] ID",
+	  "list, show or cancel scheduled posts (countdown, announcements)",
+	  "list: every scheduled post, by time: id, kind, account, time in\n"
+	  "the campaign's zone, state (pending, queued, cancelled, skipped)\n"
+	  "and first words.  show ID: one post whole, with its parts'\n"
+	  "outbox states.  cancel ID: a pending post is never posted (a\n"
+	  "queued one is in the outbox already: exit 1).\n" },
 	{ "stats", cmd_stats, "[-c FILE] [--json]",
 	  "print counts from the store",
 	  "Bot accounts, members per network, X claims, uploads and edges,\n"

@@ -434,6 +434,112 @@ test_messages(void **state)
 	free(dir);
 }
 
+static void
+test_countdown(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs, *text;
+
+	free(tu_write(fx->dir, "j10.png", 0644, "png"));
+	text = xasprintf("campaign = { day = \"2027-01-20\"; };\n"
+	    "countdown = { days_before = 10; time = \"09:15\";\n"
+	    "  networks = [\"bluesky\"]; grace_minutes = 30;\n"
+	    "  en = { text = \"{days} days to #QuitX, {date}\";\n"
+	    "    day = \"Today! #QuitX\"; images = ( { file = \"j10.png\";\n"
+	    "    alt = \"A calendar\"; } ); };\n"
+	    "  fr = { text = \"J-{days} avant le {date}\";\n"
+	    "    day_before = \"Demain !\"; }; };\n"
+	    "accounts = (\n%s,\n%s\n);\n", MASTODON_OK, BLUESKY_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), 0);
+	assert_string_equal(errs, "");
+	assert_true(conf->countdown.enabled);
+	assert_int_equal(conf->countdown.days_before, 10);
+	assert_int_equal(conf->countdown.hour, 9);
+	assert_int_equal(conf->countdown.minute, 15);
+	assert_int_equal(conf->countdown.grace, 1800);
+	assert_int_equal(conf->countdown.networks, 1u << NETWORK_BLUESKY);
+	assert_string_equal(conf->countdown.lang[LANG_EN].day,
+	    "Today! #QuitX");
+	assert_null(conf->countdown.lang[LANG_EN].day_before);
+	assert_int_equal(conf->countdown.lang[LANG_EN].nimages, 1);
+	assert_non_null(strstr(conf->countdown.lang[LANG_EN].images[0].file,
+	    "/j10.png"));
+	assert_string_equal(conf->countdown.lang[LANG_FR].day_before,
+	    "Demain !");
+	config_free(conf);
+	free(errs);
+	free(text);
+
+	/* no group: no countdown, and the defaults */
+	text = xasprintf("accounts = (\n%s\n);\n", MASTODON_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), 0);
+	assert_false(conf->countdown.enabled);
+	assert_int_equal(conf->countdown.grace, 7200);
+	config_free(conf);
+	free(errs);
+	free(text);
+}
+
+static void
+test_countdown_errors(void **state)
+{
+	struct fixture	*fx = *state;
+	struct config	*conf;
+	char		*errs, *text, *longtext;
+
+	longtext = xcalloc(1, 400);
+	memset(longtext, 'a', 320);
+	text = xasprintf("campaign = { day = \"2027-01-20\"; };\n"
+	    "countdown = { first_day = \"2027-01-25\"; };\n"
+	    "accounts = (\n%s\n);\n", MASTODON_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), -1);
+	assert_non_null(strstr(errs, "quitx.conf:2: 'countdown.first_day' "
+	    "must be on or before the campaign day, 2027-01-20"));
+	free(errs);
+	free(text);
+
+	text = xasprintf("campaign = { day = \"2027-01-20\"; "
+	    "languages = [\"en\"]; };\n"
+	    "countdown = { days_before = 3; first_day = \"2027-01-10\"; "
+	    "time = \"25:00\";\n"
+	    "  networks = [\"x\"]; grace_minutes = 0;\n"
+	    "  en = { text = \"{days} days {when}\"; day = \"%s{days}\";\n"
+	    "    images = ( { file = \"none.png\"; alt = \"\"; } ); };\n"
+	    "  fr = { text = \"J-{days}\"; }; };\n"
+	    "accounts = (\n%s\n);\n", longtext, MASTODON_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), -1);
+	assert_non_null(strstr(errs, ":2: 'countdown.time' must be a 24-hour "
+	    "time"));
+	assert_non_null(strstr(errs, ":3: 'countdown.networks' may only hold"));
+	assert_non_null(strstr(errs, ":3: 'countdown.grace_minutes' must be "
+	    "between 1 and 1440"));
+	assert_non_null(strstr(errs, ":4: 'countdown.en.text': unknown "
+	    "placeholder \"{when}\" (use {days} and {date})"));
+	assert_non_null(strstr(errs, ":5: image "));
+	assert_non_null(strstr(errs, ":5: an image's 'alt' text must hold"));
+	assert_non_null(strstr(errs, ":2: countdown: set one of 'first_day' "
+	    "and 'days_before'"));
+	free(errs);
+	free(text);
+
+	/* too long for Bluesky at its longest; a language not campaigned */
+	text = xasprintf("campaign = { day = \"2027-01-20\"; "
+	    "languages = [\"en\"]; };\n"
+	    "countdown = { days_before = 3;\n"
+	    "  en = { text = \"{days}\"; day = \"%s{days}\"; };\n"
+	    "  fr = { text = \"J-{days}\"; }; };\n"
+	    "accounts = (\n%s\n);\n", longtext, MASTODON_OK);
+	assert_int_equal(load(fx, text, &conf, &errs), -1);
+	assert_non_null(strstr(errs, ":3: 'countdown.en.day' gives a post of "
+	    "321 graphemes and 321 bytes; Bluesky allows 300 and 3000"));
+	assert_non_null(strstr(errs, ":4: countdown language \"fr\" is not in "
+	    "'campaign.languages'"));
+	free(errs);
+	free(text);
+	free(longtext);
+}
+
 int
 main(void)
 {
@@ -446,6 +552,8 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_not_a_file),
 		cmocka_unit_test(test_credential),
+		cmocka_unit_test(test_countdown),
+		cmocka_unit_test(test_countdown_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -54,6 +54,34 @@ struct config_campaign {
 	int		 match_memory_mb;	/* the match's memory for follow pairs */
 };
 
+/*
+ * The countdown: one post a day per bot account, from the first day to
+ * the campaign day, at a wall-clock time in the campaign's time zone.
+ */
+#define COUNTDOWN_IMAGES_MAX	4
+struct config_countdown_image {
+	char	*file;		/* absolute path */
+	char	*alt;		/* alt text, required */
+};
+
+struct config_countdown_lang {
+	char	*text;		/* "{days} days to #QuitX" ({days}, {date}) */
+	char	*day_before;	/* the day before; NULL: text */
+	char	*day;		/* the day itself; NULL: no post that day */
+	struct config_countdown_image images[COUNTDOWN_IMAGES_MAX];
+	size_t	 nimages;
+};
+
+struct config_countdown {
+	int	 enabled;		/* the group is there */
+	int	 first_year, first_month, first_day;	/* 0: days_before */
+	int	 days_before;		/* first day, as days before the day */
+	int	 hour, minute;		/* -1: campaign.time */
+	unsigned networks;		/* bit (1 << enum network) */
+	int	 grace;			/* seconds late a post may still go */
+	struct config_countdown_lang lang[LANG_COUNT];	/* text NULL: none */
+};
+
 /* How the daemon watches the networks' streams. */
 struct config_streams {
 	int	timeout;	/* seconds without a frame or pong: reconnect */
@@ -85,6 +113,7 @@ struct config {
 	int			 listen_port;
 	enum log_level		 log_level;
 	struct config_campaign	 campaign;
+	struct config_countdown	 countdown;
 	struct config_streams	 streams;
 	struct config_bluesky	 bluesky;
 	struct config_account	*accounts;

@@ -528,6 +528,63 @@ struct parked {
 };
 int	store_outbox_parked(struct store *st, struct parked *out, size_t max);
 
+/* --- scheduled posts: countdown, announcements (store-schedule.c) --- */
+
+struct sched_row {
+	int64_t		 id;
+	char		*kind;		/* "countdown", "announce" */
+	char		*dedupe_key;
+	int64_t		 bot_account_id;
+	char		*bot_handle;
+	enum network	 network;
+	enum lang	 lang;
+	int		 bot_active;
+	int64_t		 run_at;	/* on the campaign's clock */
+	char		*body;		/* schedule.h's contract */
+	char		*state;		/* pending, queued, cancelled, skipped */
+	int64_t		 created_at;
+	int64_t		 changed_at;
+};
+void	sched_row_clear(struct sched_row *r);
+void	sched_rows_free(struct sched_row *r, size_t n);
+
+/*
+ * Add a row unless dedupe_key is taken: 1 and *id, or 0 and the id of
+ * the row that holds the key, or -1.
+ */
+int	store_schedule_add(struct store *st, const char *kind,
+	    const char *dedupe_key, int64_t bot_account_id, int64_t run_at,
+	    const char *body, int64_t now, int64_t *id);
+
+/*
+ * A pending row's body and run_at, replaced when they differ (a
+ * template edited): 1 when changed, 0 when not (or not pending), -1.
+ */
+int	store_schedule_refresh(struct store *st, const char *dedupe_key,
+	    int64_t run_at, const char *body, int64_t now);
+
+/* Pending rows with run_at <= now, oldest first, up to max.  Count, -1. */
+int	store_schedule_due(struct store *st, int64_t now, struct sched_row *out,
+	    size_t max);
+
+/*
+ * Move a row from state from to state to: 1 if it was in from, 0 if
+ * not (it moved meanwhile), -1.
+ */
+int	store_schedule_set_state(struct store *st, int64_t id, const char *from,
+	    const char *to, int64_t now);
+
+/* One row: 1 and *r (clear it), 0 if none, -1. */
+int	store_schedule_get(struct store *st, int64_t id, struct sched_row *r);
+
+/* Every row by run_at, then id: 0 with *out and *n (free them), -1. */
+int	store_schedule_list(struct store *st, struct sched_row **out,
+	    size_t *n);
+
+/* An outbox row's state and remote id by its key: 1, 0 if none, -1. */
+int	store_outbox_by_key(struct store *st, const char *idem_key,
+	    char **state, char **remote_id);
+
 const char	*store_inbox_state_name(enum inbox_state s);
 const char	*store_outbox_state_name(enum outbox_state s);
 

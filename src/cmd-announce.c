@@ -1,0 +1,328 @@
+/*
+ * cmd-announce: `quitx announce`, the team's one-off posts.
+ *
+ * The text (a file, or standard input) becomes one scheduled_post per
+ * selected bot account, which the daemon hands to the outbox at its
+ * time.  Every part is checked against every target network's limit
+ * before anything is written: a refusal names the part and its count,
+ * and leaves the store as it was.  --preview prints what each network
+ * would receive, composed by schedule_compose like the daemon's runner,
+ * and writes nothing.
+ */
+#include "quitx/cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "quitx/clock.h"
+#include "quitx/config.h"
+#include "quitx/richtext.h"
+#include "quitx/schedule.h"
+#include "quitx/store.h"
+#include "quitx/xmalloc.h"
+
+/* an announcement is a few posts: more is a mistake (a wrong file) */
+#define TEXT_MAX	(64 * 1024)
+#define PARTS_MAX	25
+/* --at this far in the past is refused */
+#define PAST_SLACK	300
+
+struct target {
+	const struct config_account	*acct;
+	int64_t				 bot_id;
+	int				 max_chars;
+};
+
+/* The whole of path ("-": standard input), at most TEXT_MAX bytes. */
+static char *
+read_text(const char *path)
+{
+	FILE	*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char	*buf;
+	size_t	 n;
+
+	if (f == NULL) {
+		fprintf(stderr, "quitx announce: %s: %s\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(TEXT_MAX + 1);
+	n = fread(buf, 1, TEXT_MAX + 1, f);
+	if (f != stdin)
+		fclose(f);
+	if (n > TEXT_MAX) {
+		fprintf(stderr, "quitx announce: %s: longer than %d bytes\n",
+		    path, TEXT_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (!richtext_utf8_valid(buf, n)) {
+		fprintf(stderr, "quitx announce: %s: not valid UTF-8 text\n",
+		    path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* A 64-bit FNV-1a of the parts: the same text at the same time is one. */
+static uint64_t
+parts_hash(char *const *parts, size_t n)
+{
+	uint64_t	h = 14695981039346656037ULL;
+	const char	*p;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		for (p = parts[i]; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			if (*p == '\0')
+				break;
+		}
+	return h;
+}
+
+/* Whether name (a handle, "@handle", or a network) selects a. */
+static int
+selects(const char *name, const struct config_account *a)
+{
+	if (*name == '@')
+		name++;
+	return strcasecmp(name, a->handle) == 0 ||
+	    strcmp(name, config_network_name(a->network)) == 0 ||
+	    strcmp(name, config_lang_name(a->lang)) == 0;
+}
+
+/* The accounts LIST names (NULL: all).  Count, or -1 after saying why. */
+static int
+targets_pick(const struct config *conf, const char *list, struct target *t)
+{
+	char	*copy, *name, *save = NULL;
+	size_t	 i, n = 0;
+	int	 found, rc = 0;
+	unsigned char picked[256];
+
+	memset(picked, 0, sizeof(picked));
+	if (list == NULL) {
+		for (i = 0; i < conf->naccounts && i < sizeof(picked); i++)
+			picked[i] = 1;
+	} else {
+		copy = xstrdup(list);
+		for (name = strtok_r(copy, ", ", &save); name != NULL;
+		    name = strtok_r(NULL, ", ", &save)) {
+			found = 0;
+			for (i = 0; i < conf->naccounts && i < sizeof(picked);
+			    i++)
+				if (selects(name, &conf->accounts[i]))
+					picked[i] = found = 1;
+			if (!found) {
+				fprintf(stderr, "quitx announce: no account "
+				    "'%s' in the config (a handle, "
+				    "mastodon, bluesky, en or fr)\n", name);
+				rc = -1;
+			}
+		}
+		free(copy);
+	}
+	for (i = 0; i < conf->naccounts && i < sizeof(picked); i++)
+		if (picked[i])
+			t[n++].acct = &conf->accounts[i];
+	if (rc == 0 && n == 0)
+		fprintf(stderr, "quitx announce: no account selected\n");
+	return rc == -1 || n == 0 ? -1 : (int)n;
+}
+
+static void
+print_preview(const struct target *t, const struct schedule_msg *m,
+    size_t n, const char *when)
+{
+	const struct config_account	*a = t->acct;
+	char				*facets;
+	size_t				 i;
+
+	printf("=== @%s (%s, %s) at %s\n", a->handle,
+	    config_network_name(a->network), config_lang_name(a->lang),
+	    when);
+	for (i = 0; i < n; i++) {
+		printf("--- part %zu/%zu: %zu of %zu %s\n", i + 1, n,
+		    m[i].length, m[i].limit, a->network == NETWORK_MASTODON ?
+		    "characters" : "graphemes");
+		printf("%s\n", m[i].text);
+		if (m[i].facets != NULL) {
+			facets = json_dumps(m[i].facets, JSON_COMPACT |
+			    JSON_SORT_KEYS);
+			printf("facets: %s\n", facets != NULL ? facets : "[]");
+			free(facets);
+		}
+	}
+}
+
+int
+cmd_announce(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "at",		required_argument, NULL, 'a' },
+		{ "accounts",	required_argument, NULL, 'A' },
+		{ "thread",	no_argument,	   NULL, 't' },
+		{ "preview",	no_argument,	   NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char			*path = config_default_path();
+	const char			*at = NULL, *list = NULL, *why;
+	struct config			*conf = NULL;
+	struct store			*st = NULL;
+	struct target			*t = NULL;
+	struct schedule_body		 b;
+	struct schedule_resolver	 res;
+	struct schedule_msg		*m;
+	char				*text = NULL, **parts = NULL, *body;
+	char				 err[512], when[64], key[128];
+	size_t				 nparts = 0, nm, i;
+	int64_t				 run_at, id;
+	int				 ch, thread = 0, preview = 0, nt, k;
+	int				 rc = EXIT_USAGE, bad = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'a': at = optarg; break;
+		case 'A': list = optarg; break;
+		case 't': thread = 1; break;
+		case 'p': preview = 1; break;
+		default: return cmd_usage("announce");
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage("announce");
+	if ((conf = cmd_load_config(path)) == NULL)
+		return EXIT_USAGE;
+	memset(&b, 0, sizeof(b));
+	if ((text = read_text(argv[optind])) == NULL)
+		goto out;
+	if (thread)
+		nparts = schedule_split_thread(text, &parts);
+	else {
+		/* one post: the file's last line break is not part of it */
+		parts = xcalloc(2, sizeof(*parts));
+		i = strlen(text);
+		while (i > 0 && (text[i - 1] == '\n' || text[i - 1] == '\r'))
+			i--;
+		text[i] = '\0';
+		if (i > 0)
+			parts[nparts++] = xstrdup(text);
+	}
+	if (nparts == 0 || nparts > PARTS_MAX) {
+		fprintf(stderr, "quitx announce: %s\n", nparts == 0 ?
+		    "nothing to post: the text is empty" :
+		    "more than 25 parts: is this the right file?");
+		goto out;
+	}
+	if (at == NULL)
+		run_at = clock_now();
+	else if (clock_parse_time(at, conf->campaign.timezone, &run_at,
+	    &why) == -1) {
+		fprintf(stderr, "quitx announce: --at %s: %s\n", at, why);
+		goto out;
+	}
+	/* a typo in the date must not post at once */
+	if (run_at < clock_now() - PAST_SLACK) {
+		fprintf(stderr, "quitx announce: --at %s is in the past\n", at);
+		goto out;
+	}
+	clock_format_in(conf->campaign.timezone, run_at, when, sizeof(when));
+	t = xcalloc(conf->naccounts + 1, sizeof(*t));
+	if ((nt = targets_pick(conf, list, t)) == -1)
+		goto out;
+	rc = EXIT_RUNTIME;
+	if (store_open(conf->store_path, &st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "quitx announce: %s\n", err);
+		goto out;
+	}
+	for (k = 0; k < nt; k++) {
+		/* an account the daemon has not seen yet: made known, unless
+		   this is a preview, which writes nothing */
+		t[k].bot_id = store_bot_account_id(st, t[k].acct);
+		if (t[k].bot_id == -1 && !preview && (store_bot_accounts_sync(st,
+		    conf) == -1 || (t[k].bot_id = store_bot_account_id(st,
+		    t[k].acct)) == -1))
+			goto out;
+		t[k].max_chars = t[k].acct->network == NETWORK_MASTODON ?
+		    schedule_max_chars_known(st, t[k].bot_id) : 0;
+	}
+
+	/* every part against every network, before anything is written */
+	b.parts = parts;
+	b.nparts = nparts;
+	memset(&res, 0, sizeof(res));
+	res.st = st;
+	for (k = 0; k < nt; k++) {
+		b.lang = t[k].acct->lang;
+		if (schedule_compose(&b, t[k].acct->network, t[k].max_chars,
+		    schedule_resolve_member, &res, run_at, &m, &nm, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "quitx announce: @%s (%s): %s\n",
+			    t[k].acct->handle,
+			    config_network_name(t[k].acct->network), err);
+			bad = 1;
+			continue;
+		}
+		if (preview)
+			print_preview(&t[k], m, nm, when);
+		schedule_msgs_free(m, nm);
+	}
+	if (bad) {
+		fprintf(stderr, "quitx announce: nothing was scheduled%s\n",
+		    thread ? "" : " (--thread splits the text on blank lines)");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (preview) {
+		rc = EXIT_OK;
+		goto out;
+	}
+
+	if (store_transaction_begin(st) == -1)
+		goto out;
+	for (k = 0; k < nt; k++) {
+		b.lang = t[k].acct->lang;
+		body = schedule_body_dump(&b);
+		snprintf(key, sizeof(key), "announce:%" PRId64 ":%" PRId64
+		    ":%016" PRIx64, t[k].bot_id, run_at,
+		    parts_hash(parts, nparts));
+		ch = store_schedule_add(st, "announce", key, t[k].bot_id,
+		    run_at, body, clock_now(), &id);
+		free(body);
+		if (ch == -1) {
+			store_transaction_rollback(st);
+			goto out;
+		}
+		printf("%s #%" PRId64 ": @%s (%s) at %s, %zu post%s\n",
+		    ch == 1 ? "scheduled" : "already scheduled", id,
+		    t[k].acct->handle, config_network_name(t[k].acct->network),
+		    when, nparts, nparts == 1 ? "" : "s");
+	}
+	if (store_transaction_commit(st) == -1) {
+		store_transaction_rollback(st);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	for (i = 0; i < nparts; i++)
+		free(parts[i]);
+	free(parts);
+	free(t);
+	free(text);
+	if (st != NULL)
+		store_close(st);
+	config_free(conf);
+	return rc;
+}
