@@ -186,9 +186,17 @@ campaign_queue_intros(const struct campaign_env *env)
 	int64_t			 done;
 	int			 rc;
 
-	if ((rc = store_campaign_get_int(env->st, "intros_at", &done)) != 0)
-		return rc == 1 ? 0 : -1;
-	if (store_intro_members(env->st, &m, &nm) == -1 ||
+	/*
+	 * The day's threads once; then, at most every intro_interval, one
+	 * more per bot for those who opted in since the last.
+	 */
+	if ((rc = store_campaign_get_int(env->st, "intros_at", &done)) == -1)
+		return -1;
+	if (rc == 0)
+		done = -1;
+	else if (env->now - done < env->conf->campaign.intro_interval)
+		return 0;
+	if (store_intro_members(env->st, done, &m, &nm) == -1 ||
 	    store_bot_accounts_active(env->st, &bots, &nbots) == -1) {
 		intro_members_free(m, nm);
 		return -1;
@@ -217,7 +225,8 @@ campaign_queue_intros(const struct campaign_env *env)
 			rc = -1;
 			break;
 		}
-		idem = xasprintf("intro:%" PRId64, bots[i].id);
+		idem = done == -1 ? xasprintf("intro:%" PRId64, bots[i].id) :
+		    xasprintf("intro:%" PRId64 ":%" PRId64, bots[i].id, done);
 		rc = emit_parts(env, &bots[i], 0, NULL, bots[i].lang, "intro",
 		    PRIORITY_INTRO, idem, 1, parts, nparts);
 		posts += nparts;

@@ -475,6 +475,17 @@ parse_match_interval(struct loader *ld, const config_setting_t *s,
 }
 
 static void
+parse_intro_interval(struct loader *ld, const config_setting_t *s,
+    void *dst)
+{
+	struct config_campaign	*c = dst;
+	long long		 v;
+
+	if ((v = int_in(ld, s, 1, 604800)) != -1)
+		c->intro_interval = (int)v;
+}
+
+static void
 parse_match_max(struct loader *ld, const config_setting_t *s, void *dst)
 {
 	struct config_campaign	*c = dst;
@@ -500,6 +511,7 @@ static const struct key_spec campaign_keys[] = {
 	{ "timezone",	CONFIG_TYPE_STRING,	0, parse_timezone },
 	{ "languages",	CONFIG_TYPE_ARRAY,	0, parse_languages },
 	{ "intro_visibility", CONFIG_TYPE_STRING, 0, parse_intro_visibility },
+	{ "intro_interval", CONFIG_TYPE_INT,	0, parse_intro_interval },
 	{ "message_max", CONFIG_TYPE_INT,	0, parse_message_max },
 	{ "match_interval", CONFIG_TYPE_INT,	0, parse_match_interval },
 	{ "match_max_per_member", CONFIG_TYPE_INT, 0, parse_match_max },
@@ -1407,6 +1419,7 @@ config_defaults(struct loader *ld)
 	conf->campaign.languages = (1u << LANG_EN) | (1u << LANG_FR);
 	conf->campaign.message_max = 50;
 	conf->campaign.match_interval = 300;
+	conf->campaign.intro_interval = 3600;
 	conf->campaign.match_max = 1000;
 	conf->campaign.match_memory_mb = 256;
 	conf->messages_dir = resolve_path(ld, "messages");

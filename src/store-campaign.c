@@ -210,7 +210,8 @@ bot_rows_free(struct bot_row *b, size_t n)
 }
 
 int
-store_intro_members(struct store *st, struct intro_member **out, size_t *n)
+store_intro_members(struct store *st, int64_t since,
+    struct intro_member **out, size_t *n)
 {
 	sqlite3_stmt		*q;
 	struct intro_member	*m = NULL;
@@ -221,8 +222,10 @@ store_intro_members(struct store *st, struct intro_member **out, size_t *n)
 	*n = 0;
 	if ((q = store_prepare(st, "SELECT id, network, lang,"
 	    " coalesce(bot_account_id, 0), account, handle FROM member"
-	    " WHERE intro_optin = 1 ORDER BY id")) == NULL)
+	    " WHERE intro_optin = 1 AND (?1 = -1 OR intro_optin_at >= ?1)"
+	    " ORDER BY id")) == NULL)
 		return -1;
+	sqlite3_bind_int64(q, 1, since);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			cap = cap == 0 ? 64 : cap * 2;

@@ -20,7 +20,7 @@
 #include "quitx/xmalloc.h"
 
 #define CAMPAIGN	"campaign = { day = \"2027-01-20\"; match_interval = 1; " \
-			"message_max = 20; };\n"
+			"message_max = 20; intro_interval = 2; };\n"
 
 struct population {
 	char	*dir;
@@ -273,15 +273,17 @@ check_received(struct fixture *fx, const char *except)
 
 /*
  * A day: introductions for those who opted in, every member's list
- * once, and the member who said "stop" before it gets nothing.
+ * once, and the member who said "stop" before it gets nothing; one who
+ * asks to be introduced after the day is, in a new thread.
  */
 static void
 test_day_once(void **state)
 {
 	struct fixture		*fx = fx_start_mastodon(CAMPAIGN);
 	struct population	 p;
-	char			*id;
+	char			*id, *sql;
 	size_t			 got;
+	long long		 intros;
 
 	(void)state;
 	pop_make(fx, &p, 60, 7);
@@ -296,8 +298,18 @@ test_day_once(void **state)
 	got = check_received(fx, p.accounts[0]);
 	assert_true(got > 10);
 	/* the introductions: a thread naming every member who opted in */
-	assert_true(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
-	    " kind = 'intro' AND state = 'sent'") >= 1);
+	intros = fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " kind = 'intro' AND state = 'sent'");
+	assert_true(intros >= 1);
+	/* one who asks after the day is introduced in a thread of their own */
+	id = fx_say(fx, FX_EN, p.accounts[1], "introduce me");
+	free(id);
+	sql = xasprintf("SELECT count(*) FROM outbox WHERE kind = 'intro'"
+	    " AND state = 'sent' AND body LIKE '%%%s%%'", p.accounts[1]);
+	fx_wait_db(fx, sql, 1, 20);
+	free(sql);
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM outbox WHERE"
+	    " kind = 'intro'"), intros + 1);
 	assert_int_equal(fx_peer_stat(fx, "rate_limited"), 0);
 	pop_free(&p);
 	fx_destroy(fx);

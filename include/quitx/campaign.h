@@ -85,8 +85,9 @@ int	campaign_start_now(struct store *st, int64_t now);
 
 /*
  * Queue the introductions: per bot account, the members of its network
- * and language who opted in, mentioned in a thread of posts.  Once: a
- * second call queues nothing.  Posts queued, or -1.
+ * and language who opted in, mentioned in a thread of posts.  The
+ * day's threads once; later calls, at most every intro_interval, queue
+ * a thread of those who opted in since.  Posts queued, or -1.
  */
 int	campaign_queue_intros(const struct campaign_env *env);
 

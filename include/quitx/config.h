@@ -48,6 +48,7 @@ struct config_campaign {
 	char		*timezone;		/* IANA name, e.g. "Europe/Paris" */
 	unsigned	 languages;		/* bit (1 << enum lang) per language */
 	int		 intro_public;		/* Mastodon intros: public, else unlisted */
+	int		 intro_interval;	/* seconds between late intro threads */
 	int		 message_max;		/* accounts listed in one member's messages */
 	int		 match_interval;	/* seconds between matches, when needed */
 	int		 match_max;		/* suggestions kept per member and network */

@@ -499,9 +499,13 @@ struct intro_member {
 	char		*account;
 	char		*handle;
 };
-/* Every member who opted in, by id: 0 with *out and *n (free them), or -1. */
-int	store_intro_members(struct store *st, struct intro_member **out,
-	    size_t *n);
+/*
+ * The members who opted in (at since or later, or all when since is
+ * -1), by id: 0 with *out and *n (free them), or -1.  At since, not
+ * after: one who opts in in the second of a batch is not missed.
+ */
+int	store_intro_members(struct store *st, int64_t since,
+	    struct intro_member **out, size_t *n);
 void	intro_members_free(struct intro_member *m, size_t n);
 
 /*
