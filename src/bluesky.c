@@ -1178,6 +1178,57 @@ bluesky_resolve_handle(struct bluesky *b, const char *handle,
 	return 0;
 }
 
+static void
+on_member_profile(struct bluesky *b, const struct http_response *res,
+    const struct bsky_error *err, void *arg)
+{
+	struct resolution	*r = arg;
+	json_t			*root = NULL;
+	json_error_t		 jerr;
+	const char		*handle = NULL;
+	char			*why;
+
+	if (res->status == 200) {
+		root = json_loadb(res->body, res->len, 0, &jerr);
+		handle = json_string_value(json_object_get(root, "handle"));
+		/* it goes into the text members read: a valid one only */
+		if (handle != NULL && (!config_dns_name_valid(handle) ||
+		    strcmp(handle, "handle.invalid") == 0))
+			handle = NULL;
+	}
+	if (handle == NULL) {
+		why = res->status == 200 ? xstrdup("no valid handle") :
+		    bsky_error_text(err, res->error);
+		log_warnx("%s: reading a member's profile: %s", b->label, why);
+		free(why);
+	}
+	r->done(handle, handle == NULL && (res->status == 200 ||
+	    res->status == 400), r->arg);
+	json_decref(root);
+	free(r);
+}
+
+int
+bluesky_profile_handle(struct bluesky *b, const char *did,
+    bluesky_resolved_fn done, void *arg)
+{
+	struct resolution	*r;
+	char			*esc, *query;
+
+	if (!bsky_session_open(b) || b->stopping)
+		return -1;
+	r = xcalloc(1, sizeof(*r));
+	r->done = done;
+	r->arg = arg;
+	esc = curl_escape(did, 0);
+	query = xasprintf("actor=%s", esc);
+	curl_free(esc);
+	(void)bsky_xrpc(b, "GET", "app.bsky.actor.getProfile", query, NULL, 0,
+	    on_member_profile, r);
+	free(query);
+	return 0;
+}
+
 int
 bluesky_usable(const struct bluesky *b)
 {

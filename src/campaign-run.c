@@ -30,6 +30,7 @@
 #define CHECKS_MAX		16	/* Bluesky follow checks in flight */
 #define RESOLVE_AGAIN		3600	/* seconds before a dead handle is
 					   asked again */
+#define IDENTIFY_BATCH		8	/* members identified ahead, per tick */
 
 struct match_job {
 	pthread_t		 thread;
@@ -46,7 +47,7 @@ struct match_job {
 struct check {
 	struct campaign_run	*r;
 	int64_t			 member_id;
-	char			*handle;	/* resolving it */
+	char			*handle;	/* the handle or DID asked */
 	size_t			 pending;	/* calls not answered yet */
 	int			 failed;
 	int			 used;
@@ -65,6 +66,8 @@ struct campaign_run {
 	time_t				 next_ask;
 	int				 started_logged;
 	struct check			 checks[CHECKS_MAX];
+	int64_t				 identify_cursor;
+	time_t				 next_identify;
 	struct unresolved {
 		int64_t	 member_id;
 		time_t	 retry_at;
@@ -243,15 +246,18 @@ check_follows(int64_t member_id, const char *actor, const char *const *dids,
 	return 0;
 }
 
-/* --- imported Bluesky members: their DID --- */
+/* --- Bluesky members' identity: a DID and a handle --- */
 
 static void
 unresolved_until(struct campaign_run *r, int64_t member_id, time_t at)
 {
+	time_t	now = time(NULL);
 	size_t	i;
 
+	/* the member's entry, or one whose wait is over */
 	for (i = 0; i < r->nunresolved; i++)
-		if (r->unresolved[i].member_id == member_id)
+		if (r->unresolved[i].member_id == member_id ||
+		    r->unresolved[i].retry_at <= now)
 			break;
 	if (i == r->nunresolved)
 		r->unresolved = xreallocarray(r->unresolved,
@@ -261,25 +267,31 @@ unresolved_until(struct campaign_run *r, int64_t member_id, time_t at)
 }
 
 static void
-on_member_did(const char *did, int gone, void *arg)
+on_identified(const char *value, int gone, void *arg)
 {
 	struct check		*c = arg;
 	struct campaign_run	*r = c->r;
+	struct store		*st = r->ds->store;
 	time_t			 now = time(NULL);
+	const char		*asked = c->handle;
 	int			 rc;
 
-	if (did == NULL)
+	if (value == NULL)
 		unresolved_until(r, c->member_id, now + (gone ?
 		    RESOLVE_AGAIN : SWEEP_EVERY));
-	else if ((rc = store_member_set_did(r->ds->store, c->member_id, did,
-	    c->handle)) == 1)
+	else if (strncmp(asked, "did:", 4) == 0) {
+		/* a DID's handle: shown in texts, for their mentions */
+		if (store_member_set_handle(st, c->member_id, value) == -1)
+			unresolved_until(r, c->member_id, now + SWEEP_EVERY);
+	} else if ((rc = store_member_set_did(st, c->member_id, value,
+	    asked)) == 1)
 		log_info("member %" PRId64 ": @%s is %s", c->member_id,
-		    c->handle, did);
+		    asked, value);
 	else if (rc == 0) {
 		/* two rows, one person: a merge is the team's call */
 		log_warnx("member %" PRId64 ": @%s (imported) is %s, who "
 		    "registered separately; their messages wait",
-		    c->member_id, c->handle, did);
+		    c->member_id, asked, value);
 		unresolved_until(r, c->member_id, now + RESOLVE_AGAIN);
 	} else
 		unresolved_until(r, c->member_id, now + SWEEP_EVERY);
@@ -290,20 +302,25 @@ on_member_did(const char *did, int gone, void *arg)
 	r->next_sweep = 0;
 }
 
-/* campaign_env's resolve: ask for the DID, one call per member at a time. */
+/*
+ * campaign_env's resolve: a handle's DID, or a DID's handle, one call
+ * per member at a time.  1: asked (or to be asked), wait; 0: it failed
+ * lately, go on without.
+ */
 static int
-resolve_member(int64_t member_id, const char *handle, void *arg)
+resolve_member(int64_t member_id, const char *account, void *arg)
 {
 	struct campaign_run	*r = arg;
 	struct bluesky		*b;
 	struct check		*c = NULL;
 	time_t			 now = time(NULL);
 	size_t			 i;
+	int			 rc;
 
 	for (i = 0; i < r->nunresolved; i++)
 		if (r->unresolved[i].member_id == member_id &&
 		    now < r->unresolved[i].retry_at)
-			return 0;	/* failed lately: go on without */
+			return 0;
 	for (i = 0; i < CHECKS_MAX; i++) {
 		if (r->checks[i].used && r->checks[i].member_id == member_id)
 			return 1;	/* in flight: wait for it */
@@ -315,14 +332,45 @@ resolve_member(int64_t member_id, const char *handle, void *arg)
 	memset(c, 0, sizeof(*c));
 	c->r = r;
 	c->member_id = member_id;
-	c->handle = xstrdup(handle);
+	c->handle = xstrdup(account);
 	c->used = 1;
 	c->pending = 1;
-	if (bluesky_resolve_handle(b, handle, on_member_did, c) == -1) {
+	rc = strncmp(account, "did:", 4) == 0 ?
+	    bluesky_profile_handle(b, account, on_identified, c) :
+	    bluesky_resolve_handle(b, account, on_identified, c);
+	if (rc == -1) {
 		free(c->handle);
 		memset(c, 0, sizeof(*c));
 	}
 	return 1;
+}
+
+/*
+ * Ahead of need, a few at a time: the members whose identity is not
+ * complete, so that the day's messages and introductions do not wait.
+ */
+static void
+identify_step(struct campaign_run *r, time_t now)
+{
+	struct unidentified	 u[IDENTIFY_BATCH];
+	int			 n, i;
+
+	if (now < r->next_identify)
+		return;
+	if ((n = store_members_unidentified(r->ds->store, r->identify_cursor,
+	    u, IDENTIFY_BATCH)) == -1) {
+		r->next_identify = now + SWEEP_EVERY;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		(void)resolve_member(u[i].id, u[i].account, r);
+		free(u[i].account);
+		r->identify_cursor = u[i].id;
+	}
+	if (n < IDENTIFY_BATCH) {
+		r->identify_cursor = 0;
+		r->next_identify = now + SWEEP_EVERY;
+	}
 }
 
 /* --- composing --- */
@@ -435,6 +483,7 @@ on_tick(lws_sorted_usec_list_t *sul)
 	int			 n;
 
 	match_maybe(r, now);
+	identify_step(r, now);
 	env_init(r, &env, now);
 	/* any day: a refused message is a member waiting to be asked */
 	if (now >= r->next_ask) {

@@ -173,6 +173,14 @@ emit_parts(const struct campaign_env *env, const struct bot_row *bot,
 	return rc;
 }
 
+/* A Bluesky account named in a text needs its handle, its facet a DID. */
+static int
+identified(const char *account, const char *handle)
+{
+	return strncmp(account, "did:", 4) == 0 && handle != NULL &&
+	    *handle != '\0';
+}
+
 int
 campaign_queue_intros(const struct campaign_env *env)
 {
@@ -196,10 +204,20 @@ campaign_queue_intros(const struct campaign_env *env)
 		done = -1;
 	else if (env->now - done < env->conf->campaign.intro_interval)
 		return 0;
-	if (store_intro_members(env->st, done, &m, &nm) == -1 ||
-	    store_bot_accounts_active(env->st, &bots, &nbots) == -1) {
+	if (store_intro_members(env->st, done, &m, &nm) == -1) {
 		intro_members_free(m, nm);
 		return -1;
+	}
+	/* a Bluesky member is introduced by handle: theirs first */
+	for (i = 0, rc = 0; i < nm && env->resolve != NULL; i++)
+		if (m[i].network == NETWORK_BLUESKY &&
+		    !identified(m[i].account, m[i].handle) &&
+		    (rc = env->resolve(m[i].id, m[i].account, env->arg)) != 0)
+			break;
+	if (rc != 0 || store_bot_accounts_active(env->st, &bots,
+	    &nbots) == -1) {
+		intro_members_free(m, nm);
+		return rc == 1 ? 0 : -1;
 	}
 	list = xcalloc(nm + 1, sizeof(*list));
 	rc = 0;
@@ -289,22 +307,22 @@ drop_followed(const struct campaign_env *env, const struct member *m,
 }
 
 /*
- * The Bluesky accounts listed to a Bluesky member get mention facets,
- * which name DIDs: imported ones still known by handle are asked for
+ * The Bluesky accounts a message lists are shown by handle, with a
+ * mention facet on their DID: those still missing one are asked for
  * first.  1 when some were (compose later), 0, -1.
  */
 static int
-await_dids(const struct campaign_env *env, const struct member *m,
-    const struct suggestion *s, size_t n)
+await_identities(const struct campaign_env *env, const struct suggestion *s,
+    size_t n)
 {
 	size_t	i;
 	int	r, wait = 0;
 
-	if (m->network != NETWORK_BLUESKY || env->resolve == NULL)
+	if (env->resolve == NULL)
 		return 0;
 	for (i = 0; i < n && i < FOLLOWS_CHECK_MAX; i++) {
 		if (s[i].network != NETWORK_BLUESKY ||
-		    strncmp(s[i].account, "did:", 4) == 0)
+		    identified(s[i].account, s[i].handle))
 			continue;
 		if ((r = env->resolve(s[i].member_id, s[i].account,
 		    env->arg)) == -1)
@@ -347,7 +365,7 @@ campaign_queue_member(const struct campaign_env *env, int64_t member_id,
 	}
 	if (store_suggestions_get(env->st, member_id, -1, 0, &s, &ns) == -1)
 		goto out;
-	if ((r = await_dids(env, &m, s, ns)) == 0)
+	if ((r = await_identities(env, s, ns)) == 0)
 		r = drop_followed(env, &m, s, &ns);
 	if (r != 0) {
 		*deferred = r == 1;
@@ -460,6 +478,13 @@ campaign_ask_follow(const struct campaign_env *env)
 		if (bot == NULL || bot->network != NETWORK_BLUESKY ||
 		    store_member_by_id(env->st, p[i].member_id, &m) != 1)
 			continue;
+		/* named by handle: theirs first, unless it cannot be had */
+		if (!identified(m.account, m.handle) && env->resolve != NULL &&
+		    (rc = env->resolve(m.id, m.account, env->arg)) != 0) {
+			rc = rc == 1 ? 0 : -1;
+			member_clear(&m);
+			continue;
+		}
 		memset(&v, 0, sizeof(v));
 		v.bot = bot->handle;
 		text = templates_render(env->conf->templates, m.lang,

@@ -380,6 +380,36 @@ store_member_set_handle(struct store *st, int64_t member_id,
 }
 
 int
+store_members_unidentified(struct store *st, int64_t after,
+    struct unidentified *out, size_t max)
+{
+	sqlite3_stmt	*q;
+	size_t		 n = 0;
+	int		 rc;
+
+	/* the WHERE of the member_unidentified index, word for word */
+	if ((q = store_prepare(st, "SELECT id, account FROM member WHERE"
+	    " network = 'bluesky' AND (handle IS NULL OR account NOT LIKE"
+	    " 'did:%') AND id > ?1 ORDER BY id LIMIT ?2")) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < max) {
+		out[n].id = sqlite3_column_int64(q, 0);
+		out[n].account = store_column_dup(q, 1);
+		n++;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("members to identify: %s", store_errmsg(st));
+		while (n > 0)
+			free(out[--n].account);
+		return -1;
+	}
+	return (int)n;
+}
+
+int
 store_member_set_did(struct store *st, int64_t member_id, const char *did,
     const char *handle)
 {

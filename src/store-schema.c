@@ -326,11 +326,24 @@ static const char schema_v4[] =
 "END;"
 "PRAGMA user_version = 4;";
 
+/*
+ * v5: the Bluesky members whose identity is incomplete: imported by
+ * handle (no DID yet), or known by DID from Jetstream (which carries no
+ * handle).  The daemon completes them before they are written to or
+ * named; the index keeps that look cheap among a million members.
+ */
+static const char schema_v5[] =
+"CREATE INDEX member_unidentified ON member (id)"
+"  WHERE network = 'bluesky' AND (handle IS NULL"
+"  OR account NOT LIKE 'did:%');"
+"PRAGMA user_version = 5;";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
+	schema_v5,
 };
 
 const int store_migration_count =

@@ -422,10 +422,70 @@ test_day_storm(void **state)
 }
 
 /*
+ * Every member who opted in is named in an introduction of the English
+ * Bluesky bot by "@handle", a mention facet on those bytes naming their
+ * DID.
+ */
+static void
+check_intros(struct fixture *fx)
+{
+	json_t		*posts, *post, *f;
+	const char	*text, *did;
+	char		*sql, *handle, *want;
+	size_t		 i, j, k, found;
+	long long	 id, bs, be;
+
+	posts = fx_bsky_posts(fx, FX_BSKY_EN, 1);
+	for (id = 5; id <= fx_db_int(fx, "SELECT max(id) FROM member");
+	    id += 5) {
+		sql = xasprintf("SELECT handle FROM member WHERE id = %lld",
+		    id);
+		handle = fx_db_text(fx, sql);
+		free(sql);
+		sql = xasprintf("SELECT account FROM member WHERE id = %lld",
+		    id);
+		want = fx_db_text(fx, sql);
+		free(sql);
+		assert_non_null(handle);
+		found = 0;
+		json_array_foreach(posts, i, post) {
+			text = json_string_value(json_object_get(
+			    json_object_get(post, "record"), "text"));
+			json_array_foreach(json_object_get(json_object_get(
+			    post, "record"), "facets"), j, f) {
+				bs = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteStart"));
+				be = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteEnd"));
+				did = json_string_value(json_object_get(
+				    json_array_get(json_object_get(f,
+				    "features"), 0), "did"));
+				k = strlen(handle);
+				if (did != NULL && strcmp(did, want) == 0 &&
+				    (size_t)(be - bs) == k + 1 &&
+				    text[bs] == '@' &&
+				    strncmp(text + bs + 1, handle, k) == 0)
+					found++;
+			}
+		}
+		if (found != 1) {
+			fx_log_dump(fx);
+			fail_msg("member %lld (@%s, %s) is named %zu times in "
+			    "the introductions", id, handle, want, found);
+		}
+		free(handle);
+		free(want);
+	}
+	json_decref(posts);
+}
+
+/*
  * A Bluesky day.  The members were imported by handle (the team's
  * import): each is resolved to a DID, then gets one chat message
  * listing their matches on Bluesky, each with a mention facet on the
- * right bytes, minus the accounts they already follow there.
+ * right bytes, minus the accounts they already follow there.  Members
+ * known by DID alone (as Jetstream gives them) are asked for their
+ * handle and introduced by it.
  */
 static void
 test_day_bluesky(void **state)
@@ -444,10 +504,10 @@ test_day_bluesky(void **state)
 	/* wait for the match, then: the first member already follows
 	   their top match on Bluesky, and must not be told about them */
 	fx_wait_db(fx, "SELECT count(*) > 0 FROM suggestion", 1, 20);
-	who = fx_db_text(fx, "SELECT m.account FROM suggestion s JOIN"
+	who = fx_db_text(fx, "SELECT m.handle FROM suggestion s JOIN"
 	    " member m ON m.id = s.member_id WHERE s.rank = 1 ORDER BY"
 	    " m.id LIMIT 1");
-	them = fx_db_text(fx, "SELECT f.account FROM suggestion s JOIN"
+	them = fx_db_text(fx, "SELECT f.handle FROM suggestion s JOIN"
 	    " member m ON m.id = s.member_id JOIN member f ON f.id ="
 	    " s.suggested_id WHERE s.rank = 1 ORDER BY m.id LIMIT 1");
 	assert_non_null(who);
@@ -455,11 +515,20 @@ test_day_bluesky(void **state)
 	body = xasprintf("{\"from\":\"%s\",\"to\":\"%s\"}", who, them);
 	fx_peer_post(fx, "/_peer/follow", body);
 	free(body);
-	campaign_start(fx);
-	/* every imported member ends up known by their DID */
+	/* every imported member ends up known by their DID, ahead of
+	   the day */
 	fx_wait_db(fx, "SELECT count(*) FROM member WHERE network ="
 	    " 'bluesky' AND account NOT LIKE 'did:%'", 0, 30);
+	/* some as if they had registered through Jetstream, which carries
+	   no handle, and asked to be introduced */
+	fx_db_exec(fx, "UPDATE member SET handle = NULL, intro_optin = 1,"
+	    " intro_optin_at = 1 WHERE id % 5 = 0");
+	campaign_start(fx);
 	wait_delivered(fx, 60);
+	/* they were asked for their handles: named by it, with a facet */
+	fx_wait_db(fx, "SELECT count(*) FROM member WHERE handle IS NULL",
+	    0, 10);
+	check_intros(fx);
 
 	all = fx_peer_call(fx, "GET", "/_peer/messages", NULL);
 	for (i = 0; i < p.n; i++) {

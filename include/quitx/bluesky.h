@@ -92,8 +92,14 @@ int		 bluesky_usable(const struct bluesky *b);
  * the handle resolves to nothing, 0 when the answer was an error worth
  * asking again.  Returns -1 when it cannot be asked now (no session).
  */
-typedef void (*bluesky_resolved_fn)(const char *did, int gone, void *arg);
+typedef void (*bluesky_resolved_fn)(const char *value, int gone, void *arg);
 int		 bluesky_resolve_handle(struct bluesky *b, const char *handle,
+		    bluesky_resolved_fn done, void *arg);
+/*
+ * The handle a DID has now (app.bsky.actor.getProfile), the same way:
+ * NULL and gone 1 when there is no profile or no valid handle.
+ */
+int		 bluesky_profile_handle(struct bluesky *b, const char *did,
 		    bluesky_resolved_fn done, void *arg);
 
 /*

@@ -458,6 +458,17 @@ int	store_campaign_due(struct store *st, int64_t after, int64_t *ids,
 	    size_t max);
 
 /*
+ * Bluesky members whose identity is incomplete (no DID yet, or no
+ * handle), by id after `after`: how many (free each account), or -1.
+ */
+struct unidentified {
+	int64_t	 id;
+	char	*account;	/* a handle, or a DID */
+};
+int	store_members_unidentified(struct store *st, int64_t after,
+	    struct unidentified *out, size_t max);
+
+/*
  * An imported Bluesky member (known by handle) gets the DID it resolves
  * to, the handle kept beside it.  1, 0 when another member already has
  * that DID (they registered by mention too), -1.
