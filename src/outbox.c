@@ -135,6 +135,7 @@ pacer_tick(lws_sorted_usec_list_t *sul)
 	struct outbox_row	 row;
 	time_t			 now, ready;
 	int64_t			 now_us = clock_usec(&now);
+	int			 n;
 
 	if (p->row_id != 0)
 		return;		/* on_sent schedules the next look */
@@ -152,6 +153,11 @@ pacer_tick(lws_sorted_usec_list_t *sul)
 		    LWS_US_PER_SEC - now_us));
 		return;
 	}
+	if ((n = store_outbox_expire(p->store, p->bot_account_id,
+	    (int64_t)now)) > 0)
+		log_warnx("%s: %d post%s past %s deadline cancelled, not sent "
+		    "late (see quitx schedule list)", p->label, n, n == 1 ?
+		    "" : "s", n == 1 ? "its" : "their");
 	switch (store_outbox_next(p->store, p->bot_account_id, (int64_t)now,
 	    &row)) {
 	case 1:

@@ -311,7 +311,8 @@ hand_over(struct store *st, const struct sched_row *r, int64_t now_cal,
 	struct outbox_new		 row;
 	char				 why[256], at[64], *idem;
 	size_t				 n = 0, i;
-	int64_t				 parent = 0, id;
+	int64_t				 parent = 0, id, expires = 0;
+	double				 speed;
 	int				 rc = 0;
 
 	if (schedule_body_parse(r->body, &b, why, sizeof(why)) == -1)
@@ -340,6 +341,17 @@ hand_over(struct store *st, const struct sched_row *r, int64_t now_cal,
 	if (b.nimages > 0)
 		log_warnx("scheduled post %" PRId64 ": images are not sent "
 		    "yet; posting the text alone", r->id);
+	/*
+	 * The deadline holds in the outbox too: a post that waits there
+	 * past it (a full budget, a 429 storm) is cancelled, not sent late.
+	 * The pacer counts real seconds; a simulated clock runs faster.
+	 */
+	if (b.not_after > 0) {
+		if (!clock_simulated(&speed))
+			speed = 1;
+		expires = now_real + (int64_t)((double)(b.not_after -
+		    now_cal) / speed) + 1;
+	}
 	for (i = 0; i < n && rc == 0; i++) {
 		idem = xasprintf("sched:%" PRId64 ":%zu", r->id, i + 1);
 		memset(&row, 0, sizeof(row));
@@ -347,6 +359,8 @@ hand_over(struct store *st, const struct sched_row *r, int64_t now_cal,
 		row.thread_parent_id = parent;
 		row.kind = r->kind;
 		row.priority = PRIORITY_ANNOUNCE;
+		/* the first part: the others follow it once it is out */
+		row.expires_at = i == 0 ? expires : 0;
 		row.idem_key = idem;
 		row.body = m[i].body;
 		row.not_before = now_real;

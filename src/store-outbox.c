@@ -35,8 +35,8 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 	*id = 0;
 	q = store_prepare(st, "INSERT INTO outbox (bot_account_id, member_id,"
 	    " thread_parent_id, kind, priority, idem_key, body, not_before,"
-	    " recipient, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	    " ?9, CAST(strftime('%s', 'now') AS INTEGER))"
+	    " recipient, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, CAST(strftime('%s', 'now') AS INTEGER))"
 	    " ON CONFLICT (idem_key) DO NOTHING RETURNING id");
 	if (q == NULL)
 		return -1;
@@ -52,6 +52,7 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 		sqlite3_bind_text(q, 9, row->recipient, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, 9);
+	bind_opt_id(q, 10, row->expires_at);
 	switch (sqlite3_step(q)) {
 	case SQLITE_ROW:
 		*id = sqlite3_column_int64(q, 0);
@@ -77,6 +78,32 @@ store_outbox_add(struct store *st, const struct outbox_new *row, int64_t *id)
 		rc = -1;
 	sqlite3_finalize(q);
 	return rc;
+}
+
+int
+store_outbox_expire(struct store *st, int64_t bot_account_id, int64_t now)
+{
+	sqlite3_stmt	*q;
+	int		 rc;
+
+	/* the expired rows, and the thread parts that would follow them */
+	q = store_prepare(st, "WITH RECURSIVE gone(id) AS (SELECT id FROM"
+	    " outbox WHERE state = 'queued' AND expires_at IS NOT NULL AND"
+	    " expires_at < ?2 AND bot_account_id = ?1 UNION SELECT o.id FROM"
+	    " outbox o JOIN gone ON o.thread_parent_id = gone.id)"
+	    " UPDATE outbox SET state = 'cancelled', last_error = 'past its"
+	    " deadline: not sent late' WHERE id IN gone AND state = 'queued'");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, bot_account_id);
+	sqlite3_bind_int64(q, 2, now);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		log_warnx("outbox deadlines: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return sqlite3_changes(st->db);
 }
 
 int

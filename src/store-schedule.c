@@ -119,6 +119,26 @@ store_schedule_refresh(struct store *st, const char *dedupe_key,
 }
 
 int
+store_schedule_withdraw(struct store *st, int64_t from, int64_t to,
+    const char *keep)
+{
+	sqlite3_stmt	*q;
+
+	/* never in the outbox yet: deleted, so that planning may return */
+	q = store_prepare(st, "DELETE FROM scheduled_post WHERE kind ="
+	    " 'countdown' AND state = 'pending' AND run_at BETWEEN ?1 AND ?3"
+	    " AND dedupe_key NOT IN (SELECT value FROM json_each(?2))");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_text(q, 2, keep, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, to);
+	if (store_run(st, q, "withdrawing countdown posts") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
 store_schedule_due(struct store *st, int64_t now, struct sched_row *out,
     size_t max)
 {

@@ -336,6 +336,13 @@ static const char schema_v5[] =
 "CREATE INDEX member_unidentified ON member (id)"
 "  WHERE network = 'bluesky' AND (handle IS NULL"
 "  OR account NOT LIKE 'did:%');"
+/*
+ * A post that must not go out late (a countdown's "J-3" the next day
+ * is wrong): past expires_at, still queued, it is cancelled.
+ */
+"ALTER TABLE outbox ADD COLUMN expires_at INTEGER;"
+"CREATE INDEX outbox_expiring ON outbox (expires_at)"
+"  WHERE state = 'queued' AND expires_at IS NOT NULL;"
 "PRAGMA user_version = 5;";
 
 const char *const store_migrations[] = {

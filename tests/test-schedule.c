@@ -177,7 +177,7 @@ test_countdown_70_days(void **state)
 	    " s WHERE (SELECT count(*) FROM outbox o WHERE o.idem_key ="
 	    " 'sched:' || s.id || ':1') != (s.state = 'queued')"), 0);
 	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM outbox WHERE"
-	    " idem_key NOT LIKE 'sched:%:1' OR priority != 25 OR"
+	    " idem_key NOT LIKE 'sched:%:1' OR priority != 15 OR"
 	    " kind != 'countdown'"), 0);
 
 	/* the right words and number each day, at 09:30 local, DST or not */
@@ -223,6 +223,61 @@ test_countdown_70_days(void **state)
 	assert_int_equal(utc_hours[0], 13);
 	assert_int_equal(utc_hours[1], 14);
 	sched_rows_free(rows, n);
+	unit_stop(&u);
+}
+
+/*
+ * What the config no longer wants is withdrawn before it is posted; a
+ * long grace still ends with the day; a post that waits in the outbox
+ * past its deadline is cancelled, not sent late.
+ */
+static void
+test_countdown_withdrawn(void **state)
+{
+	struct unit	 u;
+	int64_t		 t, end_of_day;
+
+	(void)state;
+	unit_start(&u, "countdown = { days_before = 69; time = \"23:00\";"
+	    " grace_minutes = 1440;\n"
+	    "  en = { text = \"{days} days to #QuitX\"; };\n"
+	    "  fr = { text = \"J-{days}\"; }; };\n");
+	t = clock_mktime_in(ZONE, 2026, 11, 10, 8, 0, 0, NULL);
+	assert_true(countdown_plan(u.st, u.conf, t, t) > 0);
+	/* 10 November, both bots (the 9th's ended; the 11th is too far) */
+	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM scheduled_post"
+	    " WHERE state = 'pending'"), 2);
+	/* a 24 h grace after 23:00 still ends at midnight, local */
+	end_of_day = clock_mktime_in(ZONE, 2026, 11, 11, 0, 0, 0, NULL) - 1;
+	assert_int_equal(tu_db_int(u.db, "SELECT json_extract(body,"
+	    " '$.not_after') FROM scheduled_post WHERE dedupe_key ="
+	    " 'countdown:1:2026-11-10'"), end_of_day);
+
+	/* the French template taken out: its planned posts go */
+	free(u.conf->countdown.lang[LANG_FR].text);
+	u.conf->countdown.lang[LANG_FR].text = NULL;
+	assert_int_equal(countdown_plan(u.st, u.conf, t, t), 0);
+	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM scheduled_post"
+	    " WHERE dedupe_key LIKE 'countdown:2:%'"), 0);
+	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM scheduled_post"
+	    " WHERE dedupe_key LIKE 'countdown:1:%'"), 1);
+
+	/* due: into the outbox with its deadline; past it, cancelled */
+	t = clock_mktime_in(ZONE, 2026, 11, 10, 23, 0, 0, NULL);
+	assert_int_equal(schedule_run_due(u.st, t, t, NULL, NULL), 1);
+	assert_int_equal(tu_db_int(u.db, "SELECT expires_at FROM outbox"),
+	    end_of_day + 1);
+	assert_int_equal(store_outbox_expire(u.st, 1, end_of_day), 0);
+	assert_int_equal(store_outbox_expire(u.st, 1, end_of_day + 2), 1);
+	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM outbox WHERE"
+	    " state = 'cancelled' AND last_error LIKE 'past its deadline%'"),
+	    1);
+
+	/* the countdown turned off: nothing planned is left */
+	u.conf->countdown.enabled = 0;
+	assert_int_equal(countdown_plan(u.st, u.conf, t, t), 0);
+	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM scheduled_post"
+	    " WHERE state = 'pending'"), 0);
 	unit_stop(&u);
 }
 
@@ -724,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_compose_limits),
 		cmocka_unit_test(test_countdown_70_days),
+		cmocka_unit_test(test_countdown_withdrawn),
 		cmocka_unit_test(test_daemon_countdown_mastodon),
 		cmocka_unit_test(test_daemon_countdown_bluesky),
 		cmocka_unit_test(test_announce_mastodon),

@@ -23,8 +23,9 @@ struct store;
 
 /* Outbox priorities: lower goes first. */
 #define PRIORITY_REPLY		10	/* answers to members */
+/* the team's scheduled posts: few, and due at a time (before the bulk) */
+#define PRIORITY_ANNOUNCE	15
 #define PRIORITY_SUGGESTIONS	20	/* the day's private messages */
-#define PRIORITY_ANNOUNCE	25	/* the team's posts */
 #define PRIORITY_INTRO		30	/* the day's introductions */
 
 /* A row as composed, for the outbox or a dry run. */

@@ -179,6 +179,7 @@ struct outbox_new {
 	const char	*idem_key;
 	const char	*body;
 	int64_t		 not_before;
+	int64_t		 expires_at;		/* 0: none; else never sent after */
 	const char	*recipient;		/* network account, or NULL */
 };
 
@@ -188,6 +189,13 @@ struct outbox_new {
  */
 int	store_outbox_add(struct store *st, const struct outbox_new *row,
 	    int64_t *id);
+
+/*
+ * Cancel a bot account's queued rows whose expires_at is before now, with
+ * the thread parts that would have followed them: how many, or -1.
+ */
+int	store_outbox_expire(struct store *st, int64_t bot_account_id,
+	    int64_t now);
 
 /*
  * The next row a bot account may send at time now: queued, due, and
@@ -570,6 +578,14 @@ void	sched_rows_free(struct sched_row *r, size_t n);
 int	store_schedule_add(struct store *st, const char *kind,
 	    const char *dedupe_key, int64_t bot_account_id, int64_t run_at,
 	    const char *body, int64_t now, int64_t *id);
+
+/*
+ * Delete the pending countdown rows due from..to whose dedupe_key is not
+ * in keep (a JSON array of strings): the config no longer wants them.
+ * How many, or -1.
+ */
+int	store_schedule_withdraw(struct store *st, int64_t from, int64_t to,
+	    const char *keep);
 
 /*
  * A pending row's body and run_at, replaced when they differ (a
