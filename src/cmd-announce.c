@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <jansson.h>
@@ -33,6 +34,7 @@
 #define PARTS_MAX	25
 /* --at this far in the past is refused */
 #define PAST_SLACK	300
+#define FUTURE_MAX	(400 * 86400)	/* seconds: a date typed wrong */
 
 struct target {
 	const struct config_account	*acct;
@@ -55,6 +57,15 @@ read_text(const char *path)
 	}
 	buf = xmalloc(TEXT_MAX + 1);
 	n = fread(buf, 1, TEXT_MAX + 1, f);
+	if (ferror(f)) {
+		/* a folder, an I/O error: not "the text is empty" */
+		fprintf(stderr, "quitx announce: %s: %s\n", path,
+		    strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
 	if (f != stdin)
 		fclose(f);
 	if (n > TEXT_MAX) {
@@ -233,9 +244,14 @@ cmd_announce(int argc, char **argv)
 		fprintf(stderr, "quitx announce: --at %s: %s\n", at, why);
 		goto out;
 	}
-	/* a typo in the date must not post at once */
+	/* a typo in the date must not post at once, nor in a century */
 	if (run_at < clock_now() - PAST_SLACK) {
 		fprintf(stderr, "quitx announce: --at %s is in the past\n", at);
+		goto out;
+	}
+	if (run_at > clock_now() + FUTURE_MAX) {
+		fprintf(stderr, "quitx announce: --at %s is more than 400 days "
+		    "ahead\n", at);
 		goto out;
 	}
 	clock_format_in(conf->campaign.timezone, run_at, when, sizeof(when));
@@ -248,13 +264,20 @@ cmd_announce(int argc, char **argv)
 		goto out;
 	}
 	for (k = 0; k < nt; k++) {
-		/* an account the daemon has not seen yet: made known, unless
-		   this is a preview, which writes nothing */
+		/*
+		 * An account the daemon has not run yet is refused: syncing
+		 * from this file would deactivate the accounts the daemon
+		 * runs that it lacks (edited, not reloaded yet).
+		 */
 		t[k].bot_id = store_bot_account_id(st, t[k].acct);
-		if (t[k].bot_id == -1 && !preview && (store_bot_accounts_sync(st,
-		    conf) == -1 || (t[k].bot_id = store_bot_account_id(st,
-		    t[k].acct)) == -1))
+		if (t[k].bot_id == -1 && !preview) {
+			fprintf(stderr, "quitx announce: @%s (%s) is not known "
+			    "to the daemon yet: start or reload it first\n",
+			    t[k].acct->handle,
+			    config_network_name(t[k].acct->network));
+			rc = EXIT_USAGE;
 			goto out;
+		}
 		t[k].max_chars = t[k].acct->network == NETWORK_MASTODON ?
 		    schedule_max_chars_known(st, t[k].bot_id) : 0;
 	}
@@ -292,14 +315,17 @@ cmd_announce(int argc, char **argv)
 
 	if (store_transaction_begin(st) == -1)
 		goto out;
+	/* like a countdown's, an announcement is not posted hours late */
+	b.not_after = run_at + conf->countdown.grace;
 	for (k = 0; k < nt; k++) {
 		b.lang = t[k].acct->lang;
 		body = schedule_body_dump(&b);
 		snprintf(key, sizeof(key), "announce:%" PRId64 ":%" PRId64
 		    ":%016" PRIx64, t[k].bot_id, run_at,
 		    parts_hash(parts, nparts));
+		/* the store's timestamps are real time, simulated or not */
 		ch = store_schedule_add(st, "announce", key, t[k].bot_id,
-		    run_at, body, clock_now(), &id);
+		    run_at, body, (int64_t)time(NULL), &id);
 		free(body);
 		if (ch == -1) {
 			store_transaction_rollback(st);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "quitx/clock.h"
 #include "quitx/config.h"
@@ -156,8 +157,9 @@ cancel(struct store *st, int64_t id)
 	struct sched_row	r;
 	int			rc;
 
+	/* the store's timestamps are real time, simulated or not */
 	if ((rc = store_schedule_set_state(st, id, "pending", "cancelled",
-	    clock_now())) == -1)
+	    (int64_t)time(NULL))) == -1)
 		return EXIT_RUNTIME;
 	if (rc == 1) {
 		printf("#%" PRId64 " cancelled\n", id);

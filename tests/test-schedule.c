@@ -641,6 +641,23 @@ test_announce_mastodon(void **state)
 	free(file);
 	free(big);
 
+	/* a date typed wrong is refused, nothing written */
+	file = tu_write(fx->dir, "short.txt", 0644, "Hello\n");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--at", "2099-01-01 10:00", file, NULL), 2);
+	assert_non_null(strstr(err, "is more than 400 days ahead"));
+	free(out);
+	free(err);
+	/* a folder is not an empty text */
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    fx->dir, NULL), 2);
+	assert_non_null(strstr(err, "Is a directory"));
+	assert_int_equal(fx_db_int(fx, "SELECT count(*) FROM"
+	    " scheduled_post"), 0);
+	free(out);
+	free(err);
+	free(file);
+
 	/* the preview is what the peer receives, threaded */
 	file = tu_write(fx->dir, "thread.txt", 0644, "%s", THREAD_TEXT);
 	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
