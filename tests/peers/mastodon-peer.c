@@ -47,7 +47,8 @@
  *                         -> {path, status, count}
  *   GET  /_peer/statuses  the bots' posts, oldest first (created_at:
  *                         when the peer made each, to the millisecond)
- *   GET  /_peer/stats     counters (stream_connections, status_posts...)
+ *   GET  /_peer/stats     counters (stream_connections, status_posts,
+ *                         media_requests, media_created, media_polls...)
  */
 #include <ctype.h>
 #include <err.h>
@@ -269,6 +270,7 @@ static struct peer {
 		long	pongs_received;
 		long	media_requests;
 		long	media_created;
+		long	media_polls;
 	} stats;
 } peer;
 
@@ -2309,6 +2311,8 @@ api(struct lws *wsi, struct session *s)
 			peer.stats.status_posts++;
 		else if (r->fn == api_post_media)
 			peer.stats.media_requests++;
+		else if (r->fn == api_get_media)
+			peer.stats.media_polls++;
 		else if (r->fn == api_notifications)
 			peer.stats.notification_requests++;
 	}
@@ -2645,6 +2649,8 @@ ctl_stats(struct lws *wsi, struct session *s)
 	    json_integer(peer.stats.media_requests));
 	json_object_set_new(o, "media_created",
 	    json_integer(peer.stats.media_created));
+	json_object_set_new(o, "media_polls",
+	    json_integer(peer.stats.media_polls));
 	return respond(wsi, s, 200, o, NULL, NULL, NULL);
 }
 
