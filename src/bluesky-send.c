@@ -74,6 +74,8 @@ struct send_ctx {
 	char			*convo;
 	int64_t			 row_id;
 	size_t			 image;		/* the picture in hand */
+	int			 added_embed;	/* to the row's record, here */
+	int			 added_reply;
 };
 
 static void
@@ -140,6 +142,38 @@ finish_error(struct send_ctx *c, const struct http_response *res,
 
 /* --- posts --- */
 
+static void	save_body(struct send_ctx *c);
+
+/* The PDS no longer has a blob the record names (unused for too long). */
+static int
+blob_gone(const struct bsky_error *err)
+{
+	return err->message != NULL && (strcasestr(err->message,
+	    "could not find blob") != NULL || strcasestr(err->message,
+	    "blob not found") != NULL);
+}
+
+/* Upload the pictures again on the next attempt: the same CIDs come back. */
+static void
+forget_blobs(struct send_ctx *c)
+{
+	json_t	*im, *record;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(c->body, OUTBOX_BLUESKY_IMAGES), i,
+	    im)
+		json_object_del(im, "blob");
+	/* the stored body never holds the embed: it is made at send time */
+	record = json_object_get(json_object_get(c->body, "post"), "record");
+	if (c->added_embed)
+		json_object_del(record, "embed");
+	if (c->added_reply)
+		json_object_del(record, "reply");
+	save_body(c);
+	finish(c, SEND_RETRY, NULL, "the PDS no longer has the pictures; "
+	    "uploading them again", 0);
+}
+
 static void
 on_put(struct bluesky *b, const struct http_response *res,
     const struct bsky_error *err, void *arg)
@@ -158,6 +192,8 @@ on_put(struct bluesky *b, const struct http_response *res,
 	else if (res->status == 200)
 		finish(c, SEND_RETRY, NULL, "putRecord: no uri in the answer",
 		    0);
+	else if (res->status == 400 && blob_gone(err))
+		forget_blobs(c);
 	else
 		finish_error(c, res, err, &b->rl_write);
 	json_decref(root);
@@ -209,6 +245,7 @@ on_parent(struct bluesky *b, const struct http_response *res,
 	record = json_object_get(json_object_get(c->body, "post"), "record");
 	json_object_set_new(record, "reply", json_pack("{s:O, s:O}", "root",
 	    json_is_object(proot) ? proot : parent, "parent", parent));
+	c->added_reply = 1;
 	json_decref(parent);
 	json_decref(root);
 	put_record(c);
@@ -239,6 +276,7 @@ attach_images(struct send_ctx *c)
 	}
 	json_object_set_new(record, "embed", json_pack("{s:s, s:o}", "$type",
 	    "app.bsky.embed.images", "images", out));
+	c->added_embed = 1;
 }
 
 static void
@@ -274,6 +312,20 @@ send_post(struct send_ctx *c)
 
 /* --- pictures --- */
 
+/* Write the blob references learnt into the row, for the next attempt. */
+static void
+save_body(struct send_ctx *c)
+{
+	char	*s;
+
+	if ((s = json_dumps(c->body, JSON_COMPACT)) == NULL)
+		fatalx("out of memory");
+	if (store_outbox_set_body(c->b->env.store, c->row_id, s) == -1)
+		log_warnx("%s: row %lld: the blob references are not saved",
+		    c->b->label, (long long)c->row_id);
+	free(s);
+}
+
 static void	next_blob(struct send_ctx *c);
 
 static void
@@ -282,7 +334,7 @@ on_blob(struct bluesky *b, const struct http_response *res,
 {
 	struct send_ctx	*c = arg;
 	json_t		*blob, *im;
-	char		 why[128], *s;
+	char		 why[128];
 
 	c->call = NULL;
 	if (res->status != 200) {
@@ -299,12 +351,7 @@ on_blob(struct bluesky *b, const struct http_response *res,
 	json_object_set_new(im, "blob", blob);
 	/* the next attempt reuses it (a blob unreferenced for long is
 	   removed, but the same bytes uploaded again give the same CID) */
-	if ((s = json_dumps(c->body, JSON_COMPACT)) == NULL)
-		fatalx("out of memory");
-	if (store_outbox_set_body(b->env.store, c->row_id, s) == -1)
-		log_warnx("%s: row %lld: the blob reference is not saved",
-		    b->label, (long long)c->row_id);
-	free(s);
+	save_body(c);
 	c->image++;
 	next_blob(c);
 }

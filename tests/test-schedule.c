@@ -847,6 +847,44 @@ test_images_mastodon(void **state)
 }
 
 /*
+ * Mastodon removed the uploaded picture before the post went (unattached
+ * for too long): the post's 422 makes the next attempt upload it again.
+ */
+static void
+test_images_mastodon_expired(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *out = NULL, *err = NULL;
+	json_t		*all, *media;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-9 #QuitX\n");
+	a = write_picture(fx->dir, "j9.png", "png", 300);
+	fx_peer_post(fx, "/_peer/fail", "{\"path\":\"/api/v1/statuses\","
+	    "\"status\":503,\"count\":1}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_FR, "--image", a, "--alt", "Un graphique", text,
+	    NULL), 0);
+	free(out);
+	free(err);
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE last_error IS NOT"
+	    " NULL AND state = 'queued'", 1, 20);
+	fx_peer_post(fx, "/_peer/media-expire", "{}");
+	wait_sent(fx, "announce", 1, 60);
+	all = fx_statuses(fx, 1);
+	media = json_object_get(json_array_get(all, 0), "media_attachments");
+	assert_int_equal(json_array_size(media), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 0), "description")), "Un graphique");
+	assert_int_equal(fx_peer_stat(fx, "media_created"), 2);
+	json_decref(all);
+	free(text);
+	free(a);
+	fx_destroy(fx);
+}
+
+/*
  * Bluesky: the picture is a blob of the bot's, embedded with its alt
  * text and aspect ratio; putRecord fails once after the upload and the
  * daemon is killed: the restart puts the record once, reusing the blob.
@@ -960,6 +998,7 @@ main(void)
 		cmocka_unit_test(test_announce_mastodon),
 		cmocka_unit_test(test_announce_bluesky),
 		cmocka_unit_test(test_images_mastodon),
+		cmocka_unit_test(test_images_mastodon_expired),
 		cmocka_unit_test(test_images_bluesky),
 		cmocka_unit_test(test_images_refused),
 	};

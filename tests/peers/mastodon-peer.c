@@ -45,6 +45,7 @@
  *   POST /_peer/rate      {token, remaining?, reset_in?} -> {remaining, reset}
  *   POST /_peer/fail      {path, status?, count?, error?}
  *                         -> {path, status, count}
+ *   POST /_peer/media-expire {} -> {expired}: unattached media removed
  *   GET  /_peer/statuses  the bots' posts, oldest first (created_at:
  *                         when the peer made each, to the millisecond)
  *   GET  /_peer/stats     counters (stream_connections, status_posts,
@@ -2654,6 +2655,26 @@ ctl_stats(struct lws *wsi, struct session *s)
 	return respond(wsi, s, 200, o, NULL, NULL, NULL);
 }
 
+/*
+ * Remove the media not attached to a status, as Mastodon's cleanup does
+ * after a day: their ids are then unknown (404, 422 on posting).
+ */
+static int
+ctl_media_expire(struct lws *wsi, struct session *s, json_t *req)
+{
+	size_t	i, n = 0;
+
+	(void)req;
+	for (i = 0; i < peer.nmedia; i++)
+		if (peer.media[i].status == 0 &&
+		    peer.media[i].account != SIZE_MAX) {
+			peer.media[i].account = SIZE_MAX;	/* nobody's */
+			n++;
+		}
+	return respond(wsi, s, 200, json_pack("{s:I}", "expired",
+	    (json_int_t)n), NULL, NULL, NULL);
+}
+
 static const struct control {
 	const char	*path;
 	enum method	 method;
@@ -2668,6 +2689,7 @@ static const struct control {
 	{ "/_peer/fail", M_POST, ctl_fail, NULL },
 	{ "/_peer/statuses", M_GET, NULL, ctl_statuses },
 	{ "/_peer/stats", M_GET, NULL, ctl_stats },
+	{ "/_peer/media-expire", M_POST, ctl_media_expire, NULL },
 };
 
 static int
