@@ -885,6 +885,43 @@ test_images_mastodon_expired(void **state)
 }
 
 /*
+ * The upload budget is spent: the 429 of POST /api/v2/media makes the
+ * row wait for its reset (and no other), then the picture goes.
+ */
+static void
+test_images_mastodon_budget(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *out = NULL, *err = NULL;
+	json_t		*all;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-8 #QuitX\n");
+	a = write_picture(fx->dir, "j8.png", "png", 300);
+	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\",\"media\":"
+	    "true,\"remaining\":0,\"reset_in\":3}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_EN, "--image", a, "--alt", "Un graphique", text,
+	    NULL), 0);
+	free(out);
+	free(err);
+	fx_wait_log(fx, "(uploading a picture: 429 Too many requests); the "
+	    "others go on", 20);
+	wait_sent(fx, "announce", 1, 30);
+	all = fx_statuses(fx, 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(all,
+	    0), "media_attachments")), 1);
+	/* one refused, one taken: the wait was for the reset, not a retry */
+	assert_int_equal(fx_peer_stat(fx, "media_requests"), 2);
+	assert_int_equal(fx_peer_stat(fx, "rate_limited"), 1);
+	json_decref(all);
+	free(text);
+	free(a);
+	fx_destroy(fx);
+}
+
+/*
  * Bluesky: the picture is a blob of the bot's, embedded with its alt
  * text and aspect ratio; putRecord fails once after the upload and the
  * daemon is killed: the restart puts the record once, reusing the blob.
@@ -999,6 +1036,7 @@ main(void)
 		cmocka_unit_test(test_announce_bluesky),
 		cmocka_unit_test(test_images_mastodon),
 		cmocka_unit_test(test_images_mastodon_expired),
+		cmocka_unit_test(test_images_mastodon_budget),
 		cmocka_unit_test(test_images_bluesky),
 		cmocka_unit_test(test_images_refused),
 	};

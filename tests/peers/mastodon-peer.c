@@ -42,7 +42,8 @@
  *   POST /_peer/follow    {to, from} -> {notification_id}
  *   POST /_peer/streaming {up?, drop?} -> {up, dropped}
  *   POST /_peer/freeze    {frozen} -> {frozen}
- *   POST /_peer/rate      {token, remaining?, reset_in?} -> {remaining, reset}
+ *   POST /_peer/rate      {token, remaining?, reset_in?, media?}
+ *                         -> {remaining, reset}  (media: the upload budget)
  *   POST /_peer/fail      {path, status?, count?, error?}
  *                         -> {path, status, count}
  *   POST /_peer/media-expire {} -> {expired}: unattached media removed
@@ -2536,6 +2537,20 @@ ctl_rate(struct lws *wsi, struct session *s, json_t *req)
 	if (!json_is_string(v = json_object_get(req, "token")) ||
 	    (a = bot_by_token(json_string_value(v))) == NULL)
 		return respond_error(wsi, s, 404, "no such token", NULL);
+	if (json_is_true(json_object_get(req, "media"))) {
+		/* the upload budget instead */
+		v = json_object_get(req, "remaining");
+		a->media_remaining = json_is_integer(v) ?
+		    (long)json_integer_value(v) : 0;
+		v = json_object_get(req, "reset_in");
+		in = json_is_number(v) ? json_number_value(v) :
+		    (double)peer.opt.media_window;
+		a->media_window_end = now_usec() + (int64_t)(in * 1e6);
+		iso_time(reset, sizeof(reset), a->media_window_end, 6);
+		return respond(wsi, s, 200, json_pack("{s:I, s:s}",
+		    "remaining", (json_int_t)a->media_remaining, "reset",
+		    reset), NULL, NULL, NULL);
+	}
 	v = json_object_get(req, "remaining");
 	a->remaining = json_is_integer(v) ? (long)json_integer_value(v) : 0;
 	v = json_object_get(req, "reset_in");
