@@ -29,6 +29,8 @@ typedef void (*bsky_done_fn)(struct bluesky *b, const struct http_response *res,
 
 #define BSKY_CALL_CHAT	0x1	/* through the PDS's chat proxy */
 #define BSKY_CALL_WRITE	0x2	/* a repo write: its budget is the pacer's */
+#define BSKY_CALL_UPLOAD 0x4	/* a raw body: a longer timeout */
+#define BSKY_UPLOAD_TIMEOUT	120	/* seconds */
 
 struct bluesky {
 	struct bluesky_env		 env;
@@ -80,6 +82,10 @@ struct bluesky {
 struct bsky_call *bsky_xrpc(struct bluesky *b, const char *method,
 	    const char *nsid, const char *query, const char *body, int flags,
 	    bsky_done_fn done, void *arg);
+/* A POST of raw bytes of type (a blob), with the session. */
+struct bsky_call *bsky_xrpc_raw(struct bluesky *b, const char *nsid,
+	    const char *type, const void *body, size_t len, bsky_done_fn done,
+	    void *arg);
 /* Drop a call: done will not run. */
 void	bsky_call_cancel(struct bsky_call *c);
 /* The same, handing back its arg for the caller to free. */

@@ -16,6 +16,14 @@
  * the conversation's recent messages are read first, and one from the
  * bot with the same text sent since the row was queued counts as sent.
  * A recipient whose settings refuse the bot is SEND_UNREACHABLE.
+ *
+ * A post row may list pictures ("images": [{file, alt}], outbox-body.h):
+ * each is checked (PNG, JPEG, GIF or WebP by its bytes, at most the
+ * 1,000,000 bytes app.bsky.embed.images takes), uploaded with
+ * com.atproto.repo.uploadBlob, and its blob reference written into the
+ * row at once, so that a retry or a restart reuses it.  The record gets
+ * its embed from those references when it is sent: the same bytes give
+ * the same CID, so every attempt still sends the same record.
  */
 #define LOG_TAG "bluesky"
 #include "bluesky-internal.h"
@@ -29,11 +37,14 @@
 #include "quitx/bluesky-parse.h"
 #include "quitx/http-headers.h"
 #include "quitx/log.h"
+#include "quitx/media.h"
 #include "quitx/outbox.h"
+#include "quitx/outbox-body.h"
 #include "quitx/store.h"
 #include "quitx/xmalloc.h"
 
 #define POST_NSID	"app.bsky.feed.post"
+#define IMAGES_MAX	4	/* app.bsky.embed.images */
 #define WRITE_POINTS	2	/* what putRecord costs of the budget */
 #define READ_RESERVE	5	/* reads kept for notifications */
 #define DEDUP_LOOKBACK	50	/* messages read before a resend */
@@ -61,6 +72,10 @@ struct send_ctx {
 	char			*parent_uri;	/* threaded under */
 	int			 resend;	/* an attempt went before */
 	char			*convo;
+	int64_t			 row_id;
+	size_t			 image;		/* the picture in hand */
+	int			 added_embed;	/* to the row's record, here */
+	int			 added_reply;
 };
 
 static void
@@ -127,6 +142,38 @@ finish_error(struct send_ctx *c, const struct http_response *res,
 
 /* --- posts --- */
 
+static void	save_body(struct send_ctx *c);
+
+/* The PDS no longer has a blob the record names (unused for too long). */
+static int
+blob_gone(const struct bsky_error *err)
+{
+	return err->message != NULL && (strcasestr(err->message,
+	    "could not find blob") != NULL || strcasestr(err->message,
+	    "blob not found") != NULL);
+}
+
+/* Upload the pictures again on the next attempt: the same CIDs come back. */
+static void
+forget_blobs(struct send_ctx *c)
+{
+	json_t	*im, *record;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(c->body, OUTBOX_BLUESKY_IMAGES), i,
+	    im)
+		json_object_del(im, "blob");
+	/* the stored body never holds the embed: it is made at send time */
+	record = json_object_get(json_object_get(c->body, "post"), "record");
+	if (c->added_embed)
+		json_object_del(record, "embed");
+	if (c->added_reply)
+		json_object_del(record, "reply");
+	save_body(c);
+	finish(c, SEND_RETRY, NULL, "the PDS no longer has the pictures; "
+	    "uploading them again", 0);
+}
+
 static void
 on_put(struct bluesky *b, const struct http_response *res,
     const struct bsky_error *err, void *arg)
@@ -145,6 +192,8 @@ on_put(struct bluesky *b, const struct http_response *res,
 	else if (res->status == 200)
 		finish(c, SEND_RETRY, NULL, "putRecord: no uri in the answer",
 		    0);
+	else if (res->status == 400 && blob_gone(err))
+		forget_blobs(c);
 	else
 		finish_error(c, res, err, &b->rl_write);
 	json_decref(root);
@@ -196,9 +245,38 @@ on_parent(struct bluesky *b, const struct http_response *res,
 	record = json_object_get(json_object_get(c->body, "post"), "record");
 	json_object_set_new(record, "reply", json_pack("{s:O, s:O}", "root",
 	    json_is_object(proot) ? proot : parent, "parent", parent));
+	c->added_reply = 1;
 	json_decref(parent);
 	json_decref(root);
 	put_record(c);
+}
+
+/* The record's embed, from the pictures' blob references. */
+static void
+attach_images(struct send_ctx *c)
+{
+	json_t	*record, *images, *im, *out, *e;
+	size_t	 i;
+
+	images = json_object_get(c->body, OUTBOX_BLUESKY_IMAGES);
+	record = json_object_get(json_object_get(c->body, "post"), "record");
+	if (json_array_size(images) == 0 ||
+	    json_object_get(record, "embed") != NULL)
+		return;
+	out = json_array();
+	json_array_foreach(images, i, im) {
+		e = json_pack("{s:O, s:O}", "image", json_object_get(im,
+		    "blob"), "alt", json_object_get(im, "alt"));
+		if (json_is_integer(json_object_get(im, "width")) &&
+		    json_is_integer(json_object_get(im, "height")))
+			json_object_set_new(e, "aspectRatio", json_pack(
+			    "{s:O, s:O}", "width", json_object_get(im, "width"),
+			    "height", json_object_get(im, "height")));
+		json_array_append_new(out, e);
+	}
+	json_object_set_new(record, "embed", json_pack("{s:s, s:o}", "$type",
+	    "app.bsky.embed.images", "images", out));
+	c->added_embed = 1;
 }
 
 static void
@@ -230,6 +308,97 @@ send_post(struct send_ctx *c)
 	c->call = bsky_xrpc(c->b, "GET", "com.atproto.repo.getRecord", query,
 	    NULL, 0, on_parent, c);
 	free(query);
+}
+
+/* --- pictures --- */
+
+/* Write the blob references learnt into the row, for the next attempt. */
+static void
+save_body(struct send_ctx *c)
+{
+	char	*s;
+
+	if ((s = json_dumps(c->body, JSON_COMPACT)) == NULL)
+		fatalx("out of memory");
+	if (store_outbox_set_body(c->b->env.store, c->row_id, s) == -1)
+		log_warnx("%s: row %lld: the blob references are not saved",
+		    c->b->label, (long long)c->row_id);
+	free(s);
+}
+
+static void	next_blob(struct send_ctx *c);
+
+static void
+on_blob(struct bluesky *b, const struct http_response *res,
+    const struct bsky_error *err, void *arg)
+{
+	struct send_ctx	*c = arg;
+	json_t		*blob, *im;
+	char		 why[128];
+
+	c->call = NULL;
+	if (res->status != 200) {
+		finish_error(c, res, err, &b->rl);
+		return;
+	}
+	if ((blob = media_bsky_blob_parse(res->body, res->len, why,
+	    sizeof(why))) == NULL) {
+		finish(c, SEND_RETRY, NULL, why, 0);
+		return;
+	}
+	im = json_array_get(json_object_get(c->body, OUTBOX_BLUESKY_IMAGES),
+	    c->image);
+	json_object_set_new(im, "blob", blob);
+	/* the next attempt reuses it (a blob unreferenced for long is
+	   removed, but the same bytes uploaded again give the same CID) */
+	save_body(c);
+	c->image++;
+	next_blob(c);
+}
+
+/* Upload the next picture without a blob, or send the post. */
+static void
+next_blob(struct send_ctx *c)
+{
+	struct media_file	 f;
+	json_t			*images, *im;
+	const char		*file;
+	char			 why[512];
+
+	images = json_object_get(c->body, OUTBOX_BLUESKY_IMAGES);
+	for (; c->image < json_array_size(images); c->image++) {
+		im = json_array_get(images, c->image);
+		if (json_is_object(json_object_get(im, "blob")))
+			continue;
+		file = json_string_value(json_object_get(im, "file"));
+		if (file == NULL || !json_is_string(json_object_get(im,
+		    "alt"))) {
+			snprintf(why, sizeof(why), "picture %zu has no file or "
+			    "no alt text", c->image + 1);
+			finish(c, SEND_REFUSED, NULL, why, 0);
+			return;
+		}
+		if (media_load(file, MEDIA_BSKY_IMAGE_MAX,
+		    (1u << MEDIA_TYPE_COUNT) - 1, "Bluesky", &f, why,
+		    sizeof(why)) == -1) {
+			finish(c, SEND_REFUSED, NULL, why, 0);
+			return;
+		}
+		if (f.width > 0 && f.height > 0) {
+			json_object_set_new(im, "width",
+			    json_integer((json_int_t)f.width));
+			json_object_set_new(im, "height",
+			    json_integer((json_int_t)f.height));
+		}
+		log_info("%s: row %lld: uploading %s", c->b->label,
+		    (long long)c->row_id, file);
+		c->call = bsky_xrpc_raw(c->b, "com.atproto.repo.uploadBlob",
+		    f.mime, f.data, f.len, on_blob, c);
+		media_file_clear(&f);
+		return;
+	}
+	attach_images(c);
+	send_post(c);
 }
 
 /* --- chat --- */
@@ -414,7 +583,7 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 {
 	struct bluesky	*b = net;
 	struct send_ctx	*c;
-	json_t		*body, *post, *chat;
+	json_t		*body, *post, *chat, *images;
 	json_error_t	 jerr;
 	time_t		 now;
 
@@ -423,13 +592,17 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 	c->done = done;
 	c->arg = arg;
 	c->resend = row->attempts > 0;
+	c->row_id = row->id;
 	b->send_ctx = c;
 	body = json_loads(row->body, JSON_REJECT_DUPLICATES, &jerr);
 	post = json_object_get(body, "post");
 	chat = json_object_get(body, "chat");
 	c->body = body;
+	images = json_object_get(body, OUTBOX_BLUESKY_IMAGES);
 	if (post != NULL && json_is_string(json_object_get(post, "rkey")) &&
-	    json_is_object(json_object_get(post, "record"))) {
+	    json_is_object(json_object_get(post, "record")) &&
+	    (images == NULL || (json_is_array(images) &&
+	    json_array_size(images) <= IMAGES_MAX))) {
 		if (row->thread_parent_id != 0) {
 			if (row->parent_remote_id == NULL) {
 				finish(c, SEND_RETRY, NULL, "the thread's "
@@ -438,7 +611,7 @@ send_row(void *net, const struct outbox_row *row, send_done_fn done,
 			}
 			c->parent_uri = xstrdup(row->parent_remote_id);
 		}
-		send_post(c);
+		next_blob(c);
 	} else if (chat != NULL &&
 	    json_is_string(json_object_get(chat, "to")) &&
 	    json_is_string(json_object_get(chat, "text"))) {

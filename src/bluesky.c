@@ -47,6 +47,8 @@ struct bsky_call {
 	char			*nsid;
 	char			*query;
 	char			*body;
+	size_t			 blen;
+	char			*ctype;		/* the body's; NULL: JSON */
 	int			 flags;
 	int			 retried;	/* sent again after a refresh */
 	unsigned		 gen;		/* the session it was sent with */
@@ -136,8 +138,9 @@ call_free(struct bsky_call *c)
 	free(c->nsid);
 	free(c->query);
 	if (c->body != NULL)
-		explicit_bzero(c->body, strlen(c->body));
+		explicit_bzero(c->body, c->blen);
 	free(c->body);
+	free(c->ctype);
 	free(c);
 }
 
@@ -238,9 +241,26 @@ call_issue(struct bsky_call *c)
 		free(proxy);
 	}
 	if (c->body != NULL)
-		http_request_body(c->req, "application/json", c->body,
-		    strlen(c->body));
+		http_request_body(c->req, c->ctype != NULL ? c->ctype :
+		    "application/json", c->body, c->blen);
+	if (c->flags & BSKY_CALL_UPLOAD)
+		http_request_timeout(c->req, BSKY_UPLOAD_TIMEOUT);
 	http_request_send(c->req, on_call, c);
+}
+
+/* Send c now, or when the session is back. */
+static struct bsky_call *
+call_start(struct bsky_call *c)
+{
+	struct bluesky	*b = c->b;
+
+	lws_dll2_add_tail(&c->list, &b->calls);
+	if (b->access != NULL && !b->refreshing)
+		call_issue(c);
+	else if (b->pds != NULL && b->state != BLUESKY_DISABLED &&
+	    !b->refreshing && b->session_req == NULL)
+		session_refresh(b);
+	return c;
 }
 
 struct bsky_call *
@@ -255,16 +275,30 @@ bsky_xrpc(struct bluesky *b, const char *method, const char *nsid,
 	c->nsid = xstrdup(nsid);
 	c->query = query != NULL ? xstrdup(query) : NULL;
 	c->body = body != NULL ? xstrdup(body) : NULL;
+	c->blen = body != NULL ? strlen(body) : 0;
 	c->flags = flags;
 	c->done = done;
 	c->arg = arg;
-	lws_dll2_add_tail(&c->list, &b->calls);
-	if (b->access != NULL && !b->refreshing)
-		call_issue(c);
-	else if (b->pds != NULL && b->state != BLUESKY_DISABLED &&
-	    !b->refreshing && b->session_req == NULL)
-		session_refresh(b);
-	return c;
+	return call_start(c);
+}
+
+struct bsky_call *
+bsky_xrpc_raw(struct bluesky *b, const char *nsid, const char *type,
+    const void *body, size_t len, bsky_done_fn done, void *arg)
+{
+	struct bsky_call	*c = xcalloc(1, sizeof(*c));
+
+	c->b = b;
+	c->method = xstrdup("POST");
+	c->nsid = xstrdup(nsid);
+	c->body = xmalloc(len + 1);
+	memcpy(c->body, body, len);
+	c->blen = len;
+	c->ctype = xstrdup(type);
+	c->flags = BSKY_CALL_UPLOAD;
+	c->done = done;
+	c->arg = arg;
+	return call_start(c);
 }
 
 void *

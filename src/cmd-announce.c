@@ -7,13 +7,16 @@
  * before anything is written: a refusal names the part and its count,
  * and leaves the store as it was.  --preview prints what each network
  * would receive, composed by schedule_compose like the daemon's runner,
- * and writes nothing.
+ * and writes nothing.  --image FILE --alt TEXT (up to four) go with the
+ * first part; each file is checked now against each target network's
+ * limits, and again by the daemon when it uploads it.
  */
 #include "quitx/cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 
 #include "quitx/clock.h"
 #include "quitx/config.h"
+#include "quitx/media.h"
 #include "quitx/richtext.h"
 #include "quitx/schedule.h"
 #include "quitx/store.h"
@@ -35,6 +39,8 @@
 /* --at this far in the past is refused */
 #define PAST_SLACK	300
 #define FUTURE_MAX	(400 * 86400)	/* seconds: a date typed wrong */
+/* an alt text's bytes, as the config's countdown images allow */
+#define ALT_MAX		1000
 
 struct target {
 	const struct config_account	*acct;
@@ -84,21 +90,96 @@ read_text(const char *path)
 	return buf;
 }
 
-/* A 64-bit FNV-1a of the parts: the same text at the same time is one. */
+/* s and its NUL into a 64-bit FNV-1a. */
 static uint64_t
-parts_hash(char *const *parts, size_t n)
+fnv_add(uint64_t h, const char *s)
+{
+	for (;; s++) {
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		if (*s == '\0')
+			return h;
+	}
+}
+
+/* A hash of the post: the same text and pictures at the same time is one. */
+static uint64_t
+body_hash(const struct schedule_body *b)
 {
 	uint64_t	h = 14695981039346656037ULL;
-	const char	*p;
 	size_t		i;
 
-	for (i = 0; i < n; i++)
-		for (p = parts[i]; ; p++) {
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-			if (*p == '\0')
-				break;
-		}
+	for (i = 0; i < b->nparts; i++)
+		h = fnv_add(h, b->parts[i]);
+	for (i = 0; i < b->nimages; i++)
+		h = fnv_add(fnv_add(h, b->images[i].file), b->images[i].alt);
 	return h;
+}
+
+/* --image FILE: made absolute (the daemon reads it from elsewhere). */
+static int
+image_add(struct schedule_body *b, const char *file)
+{
+	char	abs[PATH_MAX];
+
+	if (b->nimages == SCHEDULE_IMAGES_MAX) {
+		fprintf(stderr, "quitx announce: at most %d images\n",
+		    SCHEDULE_IMAGES_MAX);
+		return -1;
+	}
+	if (b->nimages > 0 && b->images[b->nimages - 1].alt == NULL) {
+		fprintf(stderr, "quitx announce: --image %s: the one before "
+		    "has no --alt\n", file);
+		return -1;
+	}
+	if (realpath(file, abs) == NULL) {
+		fprintf(stderr, "quitx announce: --image %s: %s\n", file,
+		    strerror(errno));
+		return -1;
+	}
+	b->images[b->nimages++].file = xstrdup(abs);
+	return 0;
+}
+
+/* --alt TEXT: the last --image's. */
+static int
+alt_add(struct schedule_body *b, const char *alt)
+{
+	size_t	n = strlen(alt);
+
+	if (b->nimages == 0 || b->images[b->nimages - 1].alt != NULL) {
+		fprintf(stderr, "quitx announce: --alt goes after its "
+		    "--image\n");
+		return -1;
+	}
+	if (n == 0 || n > ALT_MAX || !richtext_utf8_valid(alt, n)) {
+		fprintf(stderr, "quitx announce: --alt: 1 to %d bytes of "
+		    "UTF-8 text\n", ALT_MAX);
+		return -1;
+	}
+	b->images[b->nimages - 1].alt = xstrdup(alt);
+	return 0;
+}
+
+/*
+ * The pictures against a network's limits (a Mastodon instance's are
+ * checked again when uploading: the command does not ask it).
+ */
+static int
+images_check(const struct schedule_body *b, enum network net, char *why,
+    size_t whysize)
+{
+	struct media_file	f;
+	size_t			i;
+
+	for (i = 0; i < b->nimages; i++) {
+		if (media_load(b->images[i].file, net == NETWORK_BLUESKY ?
+		    MEDIA_BSKY_IMAGE_MAX : MEDIA_FILE_MAX,
+		    (1u << MEDIA_TYPE_COUNT) - 1, config_network_name(net), &f,
+		    why, whysize) == -1)
+			return -1;
+		media_file_clear(&f);
+	}
+	return 0;
 }
 
 /* Whether name (a handle, "@handle", or a network) selects a. */
@@ -152,8 +233,18 @@ targets_pick(const struct config *conf, const char *list, struct target *t)
 }
 
 static void
-print_preview(const struct target *t, const struct schedule_msg *m,
-    size_t n, const char *when)
+print_images(const struct schedule_body *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nimages; i++)
+		printf("image: %s (alt: %s)\n", b->images[i].file,
+		    b->images[i].alt);
+}
+
+static void
+print_preview(const struct target *t, const struct schedule_body *b,
+    const struct schedule_msg *m, size_t n, const char *when)
 {
 	const struct config_account	*a = t->acct;
 	char				*facets;
@@ -173,6 +264,8 @@ print_preview(const struct target *t, const struct schedule_msg *m,
 			printf("facets: %s\n", facets != NULL ? facets : "[]");
 			free(facets);
 		}
+		if (m[i].nimages > 0)
+			print_images(b);
 	}
 }
 
@@ -184,6 +277,8 @@ cmd_announce(int argc, char **argv)
 		{ "accounts",	required_argument, NULL, 'A' },
 		{ "thread",	no_argument,	   NULL, 't' },
 		{ "preview",	no_argument,	   NULL, 'p' },
+		{ "image",	required_argument, NULL, 'i' },
+		{ "alt",	required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char			*path = config_default_path();
@@ -201,6 +296,7 @@ cmd_announce(int argc, char **argv)
 	int				 ch, thread = 0, preview = 0, nt, k;
 	int				 rc = EXIT_USAGE, bad = 0;
 
+	memset(&b, 0, sizeof(b));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -209,14 +305,30 @@ cmd_announce(int argc, char **argv)
 		case 'A': list = optarg; break;
 		case 't': thread = 1; break;
 		case 'p': preview = 1; break;
-		default: return cmd_usage("announce");
+		case 'i':
+			if (image_add(&b, optarg) == -1)
+				goto out;
+			break;
+		case 'l':
+			if (alt_add(&b, optarg) == -1)
+				goto out;
+			break;
+		default:
+			rc = cmd_usage("announce");
+			goto out;
 		}
 	}
-	if (optind + 1 != argc)
-		return cmd_usage("announce");
+	if (b.nimages > 0 && b.images[b.nimages - 1].alt == NULL) {
+		fprintf(stderr, "quitx announce: every --image needs its "
+		    "--alt (what the picture shows, for who cannot see it)\n");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		rc = cmd_usage("announce");
+		goto out;
+	}
 	if ((conf = cmd_load_config(path)) == NULL)
-		return EXIT_USAGE;
-	memset(&b, 0, sizeof(b));
+		goto out;
 	if ((text = read_text(argv[optind])) == NULL)
 		goto out;
 	if (thread)
@@ -289,7 +401,9 @@ cmd_announce(int argc, char **argv)
 	res.st = st;
 	for (k = 0; k < nt; k++) {
 		b.lang = t[k].acct->lang;
-		if (schedule_compose(&b, t[k].acct->network, t[k].max_chars,
+		if (images_check(&b, t[k].acct->network, err,
+		    sizeof(err)) == -1 || schedule_compose(&b,
+		    t[k].acct->network, t[k].max_chars,
 		    schedule_resolve_member, &res, run_at, &m, &nm, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "quitx announce: @%s (%s): %s\n",
@@ -299,7 +413,7 @@ cmd_announce(int argc, char **argv)
 			continue;
 		}
 		if (preview)
-			print_preview(&t[k], m, nm, when);
+			print_preview(&t[k], &b, m, nm, when);
 		schedule_msgs_free(m, nm);
 	}
 	if (bad) {
@@ -322,7 +436,7 @@ cmd_announce(int argc, char **argv)
 		body = schedule_body_dump(&b);
 		snprintf(key, sizeof(key), "announce:%" PRId64 ":%" PRId64
 		    ":%016" PRIx64, t[k].bot_id, run_at,
-		    parts_hash(parts, nparts));
+		    body_hash(&b));
 		/* the store's timestamps are real time, simulated or not */
 		ch = store_schedule_add(st, "announce", key, t[k].bot_id,
 		    run_at, body, (int64_t)time(NULL), &id);
@@ -345,6 +459,10 @@ out:
 	for (i = 0; i < nparts; i++)
 		free(parts[i]);
 	free(parts);
+	for (i = 0; i < b.nimages; i++) {
+		free(b.images[i].file);
+		free(b.images[i].alt);
+	}
 	free(t);
 	free(text);
 	if (st != NULL)

@@ -69,7 +69,7 @@ static const struct cmd commands[] = {
 	  "a transaction they roll back: they change nothing.\n" },
 	{ "announce", cmd_announce,
 	  "[-c FILE] [--at TIME] [--accounts LIST] [--thread] [--preview] "
-	  "FILE|-",
+	  "[--image FILE --alt TEXT]... FILE|-",
 	  "schedule a post (or a thread) from the bot accounts",
 	  "The text of FILE (- for standard input) is posted at TIME (ISO\n"
 	  "8601: 2027-01-19T18:00+01:00, or 2027-01-19 18:00 in the\n"
@@ -81,6 +81,9 @@ static const struct cmd commands[] = {
 	  "graphemes, 3000 bytes): a refusal names the part and its count\n"
 	  "and schedules nothing (exit 2).  --preview prints what each\n"
 	  "network will receive (text, facets, length) and writes nothing.\n"
+	  "--image FILE --alt TEXT (up to 4) go with the first part: PNG,\n"
+	  "JPEG, GIF or WebP, at most 1,000,000 bytes for Bluesky, and the\n"
+	  "alt text says what the picture shows.\n"
 	  "The running daemon posts it when its time comes.\n" },
 	{ "schedule", cmd_schedule,
 	  "list [-c FILE] | show [-c FILE] ID | cancel [-c FILE] ID",

@@ -8,10 +8,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <libwebsockets.h>
 
 #include "quitx/http-headers.h"
 #include "quitx/mastodon.h"
+
+#define MASTODON_MEDIA_MAX	4	/* max_media_attachments */
 
 struct http_request;
 struct outbox_pacer;
@@ -46,6 +49,12 @@ struct mastodon {
 	lws_sorted_usec_list_t	 poll_timer;
 	struct http_ratelimit	 rl;		/* the latest read's budget */
 	struct http_ratelimit	 rl_post;	/* POST /statuses: its own limiter */
+	struct http_ratelimit	 rl_media;	/* POST /media: its own too */
+
+	/* the pictures the instance takes (mastodon_media_limits) */
+	size_t			 media_size_limit;
+	size_t			 media_alt_limit;
+	unsigned		 media_types;	/* 1 << enum media_type */
 
 	/* stream */
 	struct http_request	*ws_probe;	/* resolving the stream's host */
@@ -84,6 +93,7 @@ void	mastodon_stream_cancel_timers(struct mastodon *m);
 /* mastodon-send.c */
 void	mastodon_send_start(struct mastodon *m);
 void	mastodon_send_cancel(struct mastodon *m);
+void	mastodon_media_limits(struct mastodon *m, json_t *instance);
 
 /* The server's {"error": "..."} text, or a short fallback; malloc'd. */
 char	*mastodon_error_text(const char *body, size_t len, long status);

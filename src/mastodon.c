@@ -660,6 +660,7 @@ on_instance(const struct http_response *res, void *arg)
 	m->max_chars = json_is_integer(mc) && json_integer_value(mc) > 0 &&
 	    json_integer_value(mc) < 1000000 ? (int)json_integer_value(mc) :
 	    500;
+	mastodon_media_limits(m, root);
 	json_decref(root);
 	m->start_failures = 0;
 	log_info("%s: connected as %s (id %s); %d characters per post; "
@@ -746,6 +747,7 @@ mastodon_start(const struct mastodon_env *env,
 	explicit_bzero(secret, sizeof(secret));
 	m->cursor_name = xasprintf("mastodon:%lld", (long long)bot_account_id);
 	m->max_chars = 500;
+	mastodon_media_limits(m, NULL);
 	m->state = MASTODON_STARTING;
 	if (store_cursor_get(env->store, m->cursor_name, &m->cursor) == 1 &&
 	    !mastodon_id_valid(m->cursor)) {

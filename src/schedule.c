@@ -132,6 +132,31 @@ schedule_body_dump(const struct schedule_body *b)
 	return s;
 }
 
+/*
+ * body with the pictures of b under key: each {file, alt}, which the
+ * sender uploads and then notes its network's id in (outbox-body.h).
+ */
+static char *
+with_images(char *body, const char *key, const struct schedule_body *b)
+{
+	json_t	*o, *images;
+	char	*s;
+	size_t	 i;
+
+	if ((o = json_loads(body, 0, NULL)) == NULL)
+		fatalx("a body just made is not JSON");
+	images = json_array();
+	for (i = 0; i < b->nimages; i++)
+		json_array_append_new(images, json_pack("{s:s, s:s}", "file",
+		    b->images[i].file, "alt", b->images[i].alt));
+	json_object_set_new(o, key, images);
+	if ((s = json_dumps(o, JSON_COMPACT)) == NULL)
+		fatalx("out of memory");
+	json_decref(o);
+	free(body);
+	return s;
+}
+
 void
 schedule_msgs_free(struct schedule_msg *m, size_t n)
 {
@@ -179,6 +204,11 @@ schedule_compose(const struct schedule_body *b, enum network net,
 			}
 			m[i].body = outbox_mastodon_status(t, VIS_PUBLIC,
 			    b->lang);
+			if (i == 0 && b->nimages > 0) {
+				m[i].body = with_images(m[i].body,
+				    OUTBOX_MASTODON_IMAGES, b);
+				m[i].nimages = b->nimages;
+			}
 			continue;
 		}
 		m[i].limit = RICHTEXT_POST_GRAPHEMES;
@@ -198,6 +228,11 @@ schedule_compose(const struct schedule_body *b, enum network net,
 		m[i].facets = richtext_facets(t, resolve, arg);
 		m[i].body = outbox_bluesky_post(t, m[i].facets, NULL, b->lang,
 		    now);
+		if (i == 0 && b->nimages > 0) {
+			m[i].body = with_images(m[i].body, OUTBOX_BLUESKY_IMAGES,
+			    b);
+			m[i].nimages = b->nimages;
+		}
 	}
 	*msgs = m;
 	*nmsgs = b->nparts;
@@ -338,9 +373,6 @@ hand_over(struct store *st, const struct sched_row *r, int64_t now_cal,
 		rc = skip(st, r, now_real, why);
 		goto out;
 	}
-	if (b.nimages > 0)
-		log_warnx("scheduled post %" PRId64 ": images are not sent "
-		    "yet; posting the text alone", r->id);
 	/*
 	 * The deadline holds in the outbox too: a post that waits there
 	 * past it (a full budget, a 429 storm) is cancelled, not sent late.

@@ -199,6 +199,14 @@ store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
 }
 
 int
+store_outbox_set_body(struct store *st, int64_t id, const char *body)
+{
+	/* only while it is sent: a cancelled row stays as it was left */
+	return outbox_update(st, "UPDATE outbox SET body = ?2"
+	    " WHERE id = ?1 AND state = 'sending' AND ?3 = 0", id, body, 0);
+}
+
+int
 store_outbox_retry(struct store *st, int64_t id, int64_t not_before,
     const char *error, int refund)
 {

@@ -4,7 +4,8 @@
  * run at), across a DST change, with a day the daemon was down; the
  * composition and the limits; then, against the local Mastodon and
  * Bluesky peers with a compressed QUITX_CLOCK, the daemon's countdown
- * through a SIGKILL, and `quitx announce` / `quitx schedule`.
+ * through a SIGKILL, and `quitx announce` / `quitx schedule`; posts
+ * with pictures on both networks, through a SIGKILL after the upload.
  *
  * TEST_FILTER=name runs one test.
  */
@@ -789,6 +790,311 @@ test_announce_bluesky(void **state)
 	fx_destroy(fx);
 }
 
+/* --- pictures --- */
+
+/*
+ * A picture file of size bytes: the header of its type (PNG 2x1, or
+ * JPEG 4x3 with a start-of-frame), then padding.  Its path (free it).
+ */
+static char *
+write_picture(const char *dir, const char *name, const char *type,
+    size_t size)
+{
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+	    0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 2, 0, 0, 0,
+	    1, 8, 2, 0, 0, 0 };
+	static const unsigned char jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0, 4,
+	    0, 0, 0xff, 0xc0, 0, 11, 8, 0, 3, 0, 4, 1, 1, 0x11, 0 };
+	const unsigned char	*head = strcmp(type, "png") == 0 ? png : jpeg;
+	size_t			 hlen = head == png ? sizeof(png) : sizeof(jpeg);
+	char			*path = xasprintf("%s/%s", dir, name);
+	unsigned char		*buf = xcalloc(1, size);
+	FILE			*f;
+
+	assert_true(size >= hlen);
+	memcpy(buf, head, hlen);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(buf, 1, size, f), size);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+	return path;
+}
+
+/* An announcement at a few seconds from now, to change its files. */
+static void
+announce_soon(struct fixture *fx, const char *acct, const char *text,
+    const char *image, const char *alt)
+{
+	char		 at[32], *out = NULL, *err = NULL;
+	time_t		 t = time(NULL) + 3;
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (tu_quitx(&out, &err, "announce", "-c", fx->conf, "--at", at,
+	    "--accounts", acct, "--image", image, "--alt", alt, text,
+	    NULL) != 0)
+		fail_msg("announce: %s", err);
+	free(out);
+	free(err);
+}
+
+/*
+ * Mastodon: two pictures (one processed at once, one answered 202 and
+ * polled), their alt texts as descriptions; the post fails once after
+ * the uploads and the daemon is killed: the restart posts once, with
+ * the pictures already uploaded.
+ */
+static void
+test_images_mastodon(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *b, *out = NULL, *err = NULL, *want, *body;
+	json_t		*all, *media;
+	int		 st;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-10 #QuitX\n");
+	a = write_picture(fx->dir, "j10.png", "png", 300);
+	b = write_picture(fx->dir, "calendar.jpg", "jpeg", 100000);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--preview", "--accounts", FX_EN, "--image", a, "--alt",
+	    "A chart of leavers", "--image", b, "--alt", "Un calendrier",
+	    text, NULL), 0);
+	want = xasprintf("J-10 #QuitX\nimage: %s (alt: A chart of leavers)\n"
+	    "image: %s (alt: Un calendrier)\n", a, b);
+	assert_non_null(strstr(out, want));
+	free(want);
+	free(out);
+	free(err);
+	/* an --image without its --alt: refused */
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--image", a, text, NULL), 2);
+	assert_non_null(strstr(err, "needs its --alt"));
+	free(out);
+	free(err);
+
+	fx_peer_post(fx, "/_peer/fail", "{\"path\":\"/api/v1/statuses\","
+	    "\"status\":503,\"count\":1}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_EN, "--image", a, "--alt", "A chart of leavers",
+	    "--image", b, "--alt", "Un calendrier", text, NULL), 0);
+	free(out);
+	free(err);
+	/* both uploaded, their ids in the row, the post refused once */
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE last_error IS NOT"
+	    " NULL AND state = 'queued'", 1, 20);
+	body = fx_db_text(fx, "SELECT body FROM outbox");
+	assert_non_null(strstr(body, "\"ready\":true"));
+	free(body);
+	assert_int_equal(fx_peer_stat(fx, "media_created"), 2);
+	/* the larger one was answered 202, and looked at until processed */
+	assert_true(fx_peer_stat(fx, "media_polls") >= 1);
+	kill(fx->pid, SIGKILL);
+	waitpid(fx->pid, &st, 0);
+	fx_daemon_start(fx);
+	wait_sent(fx, "announce", 1, 30);
+	all = fx_statuses(fx, 1);
+	assert_int_equal(json_array_size(all), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    all, 0), "text")), "J-10 #QuitX");
+	media = json_object_get(json_array_get(all, 0), "media_attachments");
+	assert_int_equal(json_array_size(media), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 0), "description")), "A chart of leavers");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 0), "mime")), "image/png");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 1), "description")), "Un calendrier");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 1), "mime")), "image/jpeg");
+	/* not uploaded again after the restart */
+	assert_int_equal(fx_peer_stat(fx, "media_requests"), 2);
+	json_decref(all);
+	free(text);
+	free(a);
+	free(b);
+	fx_destroy(fx);
+}
+
+/*
+ * Mastodon removed the uploaded picture before the post went (unattached
+ * for too long): the post's 422 makes the next attempt upload it again.
+ */
+static void
+test_images_mastodon_expired(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *out = NULL, *err = NULL;
+	json_t		*all, *media;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-9 #QuitX\n");
+	a = write_picture(fx->dir, "j9.png", "png", 300);
+	fx_peer_post(fx, "/_peer/fail", "{\"path\":\"/api/v1/statuses\","
+	    "\"status\":503,\"count\":1}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_FR, "--image", a, "--alt", "Un graphique", text,
+	    NULL), 0);
+	free(out);
+	free(err);
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE last_error IS NOT"
+	    " NULL AND state = 'queued'", 1, 20);
+	fx_peer_post(fx, "/_peer/media-expire", "{}");
+	wait_sent(fx, "announce", 1, 60);
+	all = fx_statuses(fx, 1);
+	media = json_object_get(json_array_get(all, 0), "media_attachments");
+	assert_int_equal(json_array_size(media), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    media, 0), "description")), "Un graphique");
+	assert_int_equal(fx_peer_stat(fx, "media_created"), 2);
+	json_decref(all);
+	free(text);
+	free(a);
+	fx_destroy(fx);
+}
+
+/*
+ * The upload budget is spent: the 429 of POST /api/v2/media makes the
+ * row wait for its reset (and no other), then the picture goes.
+ */
+static void
+test_images_mastodon_budget(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *out = NULL, *err = NULL;
+	json_t		*all;
+
+	(void)state;
+	fx = fx_start_mastodon(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-8 #QuitX\n");
+	a = write_picture(fx->dir, "j8.png", "png", 300);
+	fx_peer_post(fx, "/_peer/rate", "{\"token\":\"tok-en\",\"media\":"
+	    "true,\"remaining\":0,\"reset_in\":3}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_EN, "--image", a, "--alt", "Un graphique", text,
+	    NULL), 0);
+	free(out);
+	free(err);
+	fx_wait_log(fx, "(uploading a picture: 429 Too many requests); the "
+	    "others go on", 20);
+	wait_sent(fx, "announce", 1, 30);
+	all = fx_statuses(fx, 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(all,
+	    0), "media_attachments")), 1);
+	/* one refused, one taken: the wait was for the reset, not a retry */
+	assert_int_equal(fx_peer_stat(fx, "media_requests"), 2);
+	assert_int_equal(fx_peer_stat(fx, "rate_limited"), 1);
+	json_decref(all);
+	free(text);
+	free(a);
+	fx_destroy(fx);
+}
+
+/*
+ * Bluesky: the picture is a blob of the bot's, embedded with its alt
+ * text and aspect ratio; putRecord fails once after the upload and the
+ * daemon is killed: the restart puts the record once, reusing the blob.
+ */
+static void
+test_images_bluesky(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *out = NULL, *err = NULL;
+	json_t		*posts, *embed, *im;
+	int		 st;
+
+	(void)state;
+	fx = fx_start_bluesky(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-10 #QuitX\n");
+	a = write_picture(fx->dir, "j10.png", "png", 300);
+	fx_peer_post(fx, "/_peer/fail", "{\"path\":\"com.atproto.repo."
+	    "putRecord\",\"status\":500,\"count\":1}");
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_BSKY_EN, "--image", a, "--alt",
+	    "A chart of leavers", text, NULL), 0);
+	free(out);
+	free(err);
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE last_error IS NOT"
+	    " NULL AND state = 'queued' AND body LIKE '%\"blob\"%'", 1, 20);
+	kill(fx->pid, SIGKILL);
+	waitpid(fx->pid, &st, 0);
+	fx_daemon_start(fx);
+	wait_sent(fx, "announce", 1, 30);
+	posts = fx_bsky_posts(fx, FX_BSKY_EN, 1);
+	assert_int_equal(json_array_size(posts), 1);
+	embed = json_object_get(json_object_get(json_array_get(posts, 0),
+	    "record"), "embed");
+	assert_string_equal(json_string_value(json_object_get(embed, "$type")),
+	    "app.bsky.embed.images");
+	assert_int_equal(json_array_size(json_object_get(embed, "images")), 1);
+	im = json_array_get(json_object_get(embed, "images"), 0);
+	assert_string_equal(json_string_value(json_object_get(im, "alt")),
+	    "A chart of leavers");
+	assert_int_equal(strncmp(json_string_value(json_object_get(
+	    json_object_get(json_object_get(im, "image"), "ref"), "$link")),
+	    "bafkrei", 7), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    im, "image"), "mimeType")), "image/png");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    im, "aspectRatio"), "width")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    im, "aspectRatio"), "height")), 1);
+	assert_int_equal(fx_peer_stat(fx, "upload_blob"), 1);
+	json_decref(posts);
+	free(text);
+	free(a);
+	fx_destroy(fx);
+}
+
+/*
+ * A picture gone by the time it is sent, and one grown past Bluesky's
+ * 1,000,000 bytes: each row fails with its reason, nothing is uploaded
+ * or posted; announce itself refuses the oversized one.
+ */
+static void
+test_images_refused(void **state)
+{
+	struct fixture	*fx;
+	char		*text, *a, *b, *out = NULL, *err = NULL, *why;
+
+	(void)state;
+	fx = fx_start_bluesky(NULL);
+	text = tu_write(fx->dir, "post.txt", 0644, "J-10 #QuitX\n");
+	a = write_picture(fx->dir, "gone.png", "png", 300);
+	announce_soon(fx, FX_BSKY_EN, text, a, "A chart");
+	assert_int_equal(unlink(a), 0);
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'failed'",
+	    1, 20);
+	why = fx_db_text(fx, "SELECT last_error FROM outbox");
+	assert_non_null(strstr(why, "gone.png: No such file or directory"));
+	free(why);
+
+	b = write_picture(fx->dir, "big.jpg", "jpeg", 300);
+	announce_soon(fx, FX_BSKY_EN, text, b, "A big one");
+	free(write_picture(fx->dir, "big.jpg", "jpeg", 1100000));
+	fx_wait_db(fx, "SELECT count(*) FROM outbox WHERE state = 'failed'",
+	    2, 20);
+	why = fx_db_text(fx, "SELECT last_error FROM outbox WHERE id = 2");
+	assert_non_null(strstr(why, "big.jpg: 1100000 bytes; Bluesky takes "
+	    "at most 1000000"));
+	free(why);
+	assert_int_equal(tu_quitx(&out, &err, "announce", "-c", fx->conf,
+	    "--accounts", FX_BSKY_EN, "--image", b, "--alt", "A big one",
+	    text, NULL), 2);
+	assert_non_null(strstr(err, "1100000 bytes; bluesky takes at most"));
+	free(out);
+	free(err);
+	assert_int_equal(fx_peer_stat(fx, "upload_blob"), 0);
+	assert_int_equal(fx_peer_stat(fx, "put_record"), 0);
+	free(text);
+	free(a);
+	free(b);
+	fx_destroy(fx);
+}
+
 int
 main(void)
 {
@@ -801,6 +1107,11 @@ main(void)
 		cmocka_unit_test(test_daemon_countdown_bluesky),
 		cmocka_unit_test(test_announce_mastodon),
 		cmocka_unit_test(test_announce_bluesky),
+		cmocka_unit_test(test_images_mastodon),
+		cmocka_unit_test(test_images_mastodon_expired),
+		cmocka_unit_test(test_images_mastodon_budget),
+		cmocka_unit_test(test_images_bluesky),
+		cmocka_unit_test(test_images_refused),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
 	const char		*only = getenv("TEST_FILTER");

@@ -7,6 +7,14 @@
  * direct message (its recipient: a 200 whose mentions[] lacks them is
  * undelivered).  Bluesky: {"post":{"rkey","record"}} for putRecord, or
  * {"chat":{"to","text","facets","queued_at"}} for a chat message.
+ *
+ * Pictures (a scheduled post's first part): Mastodon's body lists them
+ * under "quitx_images", Bluesky's under "images", each {"file","alt"}.
+ * The sender uploads those not uploaded yet and writes what it got back
+ * into the row (store_outbox_set_body) before it posts, so that a retry
+ * or a restart reuses them: Mastodon adds "id" (the MediaAttachment,
+ * "uploaded_at" its time, "ready" once processed), Bluesky "blob" (the
+ * blob reference that goes into the record's app.bsky.embed.images).
  */
 #ifndef QUITX_OUTBOX_BODY_H
 #define QUITX_OUTBOX_BODY_H
@@ -16,6 +24,9 @@
 #include <jansson.h>
 
 #include "quitx/config.h"
+
+#define OUTBOX_MASTODON_IMAGES	"quitx_images"
+#define OUTBOX_BLUESKY_IMAGES	"images"
 
 /* Mastodon's visibilities, from widest to narrowest. */
 enum visibility { VIS_PUBLIC, VIS_UNLISTED, VIS_PRIVATE, VIS_DIRECT };

@@ -16,7 +16,8 @@
  * before, through the outbox's thread_parent_id).  not_after: past it
  * the row is 'skipped', never posted late (a countdown's "J-3" the day
  * after is wrong).  images: the first part's pictures with their alt
- * text (not sent yet: see the README).
+ * text; the outbox row of that part lists them, and its sender uploads
+ * them before it posts (outbox-body.h).
  *
  * The runner (schedule_run_due) takes the due 'pending' rows and, per
  * row in one transaction, queues the outbox rows and marks it 'queued':
@@ -71,6 +72,7 @@ struct schedule_msg {
 	size_t	 length;	/* as the network counts it */
 	size_t	 limit;		/* what it allows */
 	char	*body;		/* the outbox row's body */
+	size_t	 nimages;	/* pictures it carries (the first part) */
 };
 
 /*

@@ -213,6 +213,12 @@ int	store_outbox_sent(struct store *st, int64_t id, const char *remote_id,
 	    int64_t now);
 
 /*
+ * Rewrite the body of the row being sent: what an attempt learnt and the
+ * next must reuse (the ids of pictures already uploaded).  0 or -1.
+ */
+int	store_outbox_set_body(struct store *st, int64_t id, const char *body);
+
+/*
  * Back to the queue until not_before, with the reason.  refund: the
  * attempt does not count (a rate-limit wait is not a failure).
  */

@@ -1,6 +1,6 @@
 /*
- * fuzz-jetstream: any bytes as a Jetstream frame, and as a
- * listNotifications entry when they are JSON.  Each gives a result or a
+ * fuzz-jetstream: any bytes as a Jetstream frame, as a
+ * listNotifications entry when they are JSON, and as uploadBlob's answer.  Each gives a result or a
  * reason, never a crash, a leak or undefined behaviour; a kept event has
  * an at-uri and a payload the handler can read back.
  */
@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "quitx/bluesky-parse.h"
+#include "quitx/media.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -80,6 +81,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_err(err);
 		bsky_event_clear(&ev);
 		json_decref(n);
+	}
+	/* uploadBlob's answer: a blob with exactly its four keys, or why */
+	{
+		json_t	*blob;
+
+		err[0] = '\0';
+		if ((blob = media_bsky_blob_parse((const char *)data, size,
+		    err, sizeof(err))) == NULL)
+			check_err(err);
+		else if (json_object_size(blob) != 4 ||
+		    !json_is_string(json_object_get(json_object_get(blob,
+		    "ref"), "$link")) || json_integer_value(json_object_get(
+		    blob, "size")) < 0)
+			abort();
+		json_decref(blob);
 	}
 	/* the payload reader on anything */
 	if (size < 65536) {

@@ -1,7 +1,8 @@
 /*
  * fuzz-mastodon-frame: any bytes as a streaming frame (and a frame's
  * payload as a Notification), as a Notification entity on its own (what
- * REST returns) and as status HTML.  Each must give a result or a reason,
+ * REST returns), as status HTML, as a MediaAttachment (an upload's
+ * answer) and as a picture's first bytes.  Each must give a result or a reason,
  * never a crash, a leak or undefined behaviour, and every result must
  * keep the promises the headers make.
  */
@@ -12,6 +13,7 @@
 
 #include "quitx/html-text.h"
 #include "quitx/mastodon-parse.h"
+#include "quitx/media.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -128,6 +130,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	fuzz_notification((const char *)data, size);
+
+	{
+		enum media_type	 type;
+		unsigned	 w, h;
+		char		*id;
+		int		 ready;
+
+		err[0] = '\0';
+		if (media_mastodon_parse((const char *)data, size, &id, &ready,
+		    err, sizeof(err)) == 0) {
+			if (id == NULL || id[0] == '\0' || (ready != 0 &&
+			    ready != 1))
+				abort();
+			free(id);
+		} else {
+			fuzz_check_err(err);
+			if (id != NULL)
+				abort();
+		}
+		if (media_sniff(data, size, &type) == 0 &&
+		    media_dimensions(data, size, type, &w, &h) == 0 &&
+		    (w == 0 || h == 0))
+			abort();
+	}
 
 	text = html_text((const char *)data, size);
 	if (text == NULL)

@@ -40,6 +40,11 @@
  *   app.bsky.notification.listNotifications, getUnreadCount, updateSeen;
  *   app.bsky.actor.getProfile; app.bsky.graph.getRelationships;
  *   app.bsky.feed.getPosts; chat.bsky.convo.getConvoForMembers,
+ *   com.atproto.repo.uploadBlob (a raw body of at most 5,000,000 bytes,
+ *   the reference PDS's default; the blob's CID is CIDv1 raw sha2-256 of
+ *   the bytes, its mimeType sniffed from them), and posts' embeds of
+ *   app.bsky.embed.images are checked (1 to 4 images, each a blob this
+ *   repo uploaded, an image of at most 1,000,000 bytes, alt a string),
  *   getConvoAvailability, getConvo, sendMessage, getMessages.
  * Jetstream: GET /subscribe?wantedCollections=&wantedDids=&cursor=
  *   &maxMessageSizeBytes=&requireHello=&compress=false, v1 frames.
@@ -98,6 +103,9 @@
 #include <unistr.h>
 
 #define PEER_MAX_BODY		(1024 * 1024)	/* request bodies: 413 above */
+#define BLOB_MAX_BODY		5000000		/* uploadBlob's */
+#define EMBED_IMAGES_MAX	4
+#define EMBED_IMAGE_BYTES	1000000
 #define PEER_MAX_FRAME		(1024 * 1024)	/* a client's message: 1009 */
 #define PEER_CHUNK		4096
 #define US			INT64_C(1000000)
@@ -171,6 +179,14 @@ struct account {
 };
 
 /* A record in some repo.  Deleted ones stay, marked, so indexes hold. */
+/* A blob a repo uploaded. */
+struct blob {
+	size_t	 account;
+	char	*cid;
+	char	*mime;
+	size_t	 size;
+};
+
 struct record {
 	size_t		 account;
 	char		*collection;
@@ -263,6 +279,7 @@ struct session {
 	char		*body;
 	size_t		 blen;
 	int		 overflow;
+	int		 blob;		/* uploadBlob: a larger body */
 	char		*out;
 	size_t		 outlen, outoff;
 	int		 close_after;
@@ -314,6 +331,9 @@ static struct peer {
 	size_t			 nmessages;
 	struct login		*logins;
 	size_t			 nlogins;
+	struct blob		*blobs;
+	size_t			 nblobs;
+	size_t			 writer;	/* whose record is checked */
 	struct failure		*failures;
 	size_t			 nfailures;
 	struct bucket		 read;		/* per IP: all is 127.0.0.1 */
@@ -348,6 +368,7 @@ static struct peer {
 		long	send_message;
 		long	messages_sent;
 		long	get_messages;
+		long	upload_blob;
 		long	rate_limited;
 		long	expired_token;
 		long	failures_injected;
@@ -647,6 +668,20 @@ static char *
 cid_of_bytes(const void *p, size_t n)
 {
 	unsigned char	 raw[4 + SHA256_DIGEST_LENGTH] = { 0x01, 0x71, 0x12,
+	    0x20 };
+	struct buf	 b = { NULL, 0, 0 };
+
+	SHA256(p, n, raw + 4);
+	buf_str(&b, "b");
+	b32(&b, raw, sizeof(raw), b32_lower);
+	return buf_take(&b);
+}
+
+/* A blob's CID: CIDv1, raw (0x55), sha2-256, base 32 ("bafkrei..."). */
+static char *
+cid_of_blob(const void *p, size_t n)
+{
+	unsigned char	 raw[4 + SHA256_DIGEST_LENGTH] = { 0x01, 0x55, 0x12,
 	    0x20 };
 	struct buf	 b = { NULL, 0, 0 };
 
@@ -1877,6 +1912,89 @@ check_facets(const json_t *facets, const char *path, size_t tlen, char *msg,
 	return 1;
 }
 
+/* A blob this repo (peer.writer) uploaded: its index, or -1. */
+static long
+blob_find(const char *cid)
+{
+	size_t	i;
+
+	for (i = 0; i < peer.nblobs; i++)
+		if (peer.blobs[i].account == peer.writer &&
+		    strcmp(peer.blobs[i].cid, cid) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * app.bsky.embed.images: 1 to 4 {image: blob, alt: string,
+ * aspectRatio?}; each blob an image of this repo's, within maxSize.
+ */
+static int
+check_embed_images(const json_t *e, char *msg, size_t len)
+{
+	const json_t	*images = json_object_get(e, "images"), *im, *b, *ar;
+	const char	*cid;
+	char		 path[64];
+	size_t		 i;
+	long		 bi;
+
+	if (!json_is_array(images)) {
+		snprintf(msg, len, "Record/embed/images must be an array");
+		return 0;
+	}
+	if (json_array_size(images) > EMBED_IMAGES_MAX) {
+		snprintf(msg, len, "Record/embed/images must not have more "
+		    "than %d elements", EMBED_IMAGES_MAX);
+		return 0;
+	}
+	json_array_foreach(images, i, im) {
+		snprintf(path, sizeof(path), "Record/embed/images/%zu", i);
+		if (!need_object(im, path, msg, len))
+			return 0;
+		if (!json_is_string(json_object_get(im, "alt"))) {
+			snprintf(msg, len, "%s must have the property \"alt\"",
+			    path);
+			return 0;
+		}
+		b = json_object_get(im, "image");
+		cid = json_string_value(json_object_get(json_object_get(b,
+		    "ref"), "$link"));
+		if (!json_is_object(b) || json_string_value(json_object_get(b,
+		    "$type")) == NULL || strcmp(json_string_value(
+		    json_object_get(b, "$type")), "blob") != 0 || cid == NULL ||
+		    !json_is_string(json_object_get(b, "mimeType")) ||
+		    !json_is_integer(json_object_get(b, "size"))) {
+			snprintf(msg, len, "%s/image should be a blob ref",
+			    path);
+			return 0;
+		}
+		if ((bi = blob_find(cid)) == -1) {
+			snprintf(msg, len, "Could not find blob: %s", cid);
+			return 0;
+		}
+		if (strncmp(peer.blobs[bi].mime, "image/", 6) != 0) {
+			snprintf(msg, len, "%s/image has an invalid mime "
+			    "type: %s", path, peer.blobs[bi].mime);
+			return 0;
+		}
+		if (peer.blobs[bi].size > EMBED_IMAGE_BYTES) {
+			snprintf(msg, len, "%s/image is too big: %zu bytes, "
+			    "%d at most", path, peer.blobs[bi].size,
+			    EMBED_IMAGE_BYTES);
+			return 0;
+		}
+		if ((ar = json_object_get(im, "aspectRatio")) != NULL &&
+		    (!json_is_object(ar) ||
+		    json_integer_value(json_object_get(ar, "width")) < 1 ||
+		    json_integer_value(json_object_get(ar, "height")) < 1)) {
+			snprintf(msg, len, "%s/aspectRatio must have a width "
+			    "and a height of at least 1", path);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int
 check_post(const json_t *rec, char *msg, size_t len)
 {
@@ -1935,6 +2053,9 @@ check_post(const json_t *rec, char *msg, size_t len)
 		    "includes the \"$type\" property");
 		return 0;
 	}
+	if (v != NULL && strcmp(json_string_value(json_object_get(v, "$type")),
+	    "app.bsky.embed.images") == 0 && !check_embed_images(v, msg, len))
+		return 0;
 	return 1;
 }
 
@@ -2069,7 +2190,7 @@ session_clear_http(struct session *s)
 	s->token = s->proxy = s->ctype = s->body = s->out = NULL;
 	s->query = NULL;
 	s->blen = s->outlen = s->outoff = 0;
-	s->overflow = s->close_after = s->auth_other = 0;
+	s->overflow = s->close_after = s->auth_other = s->blob = 0;
 	s->path[0] = '\0';
 }
 
@@ -2673,6 +2794,7 @@ x_create_record(struct call *c)
 		rkey = tid;
 	}
 	rec = json_deep_copy(record);
+	peer.writer = c->me;
 	if (!record_prepare(collection, rkey, rec, validate, &status, msg,
 	    sizeof(msg))) {
 		json_decref(rec);
@@ -2724,6 +2846,7 @@ x_put_record(struct call *c)
 		return fail(c, 400, "InvalidRequest",
 		    "Input/record must be an object");
 	rec = json_deep_copy(record);
+	peer.writer = c->me;
 	if (!record_prepare(collection, rkey, rec, validate, &status, msg,
 	    sizeof(msg))) {
 		json_decref(rec);
@@ -2748,6 +2871,63 @@ x_put_record(struct call *c)
 	} else
 		ri = record_create(c->me, collection, rkey, rec, cid);
 	return reply(c, write_result(ri, status, 1));
+}
+
+/* The type of a picture by its first bytes, else NULL. */
+static const char *
+sniff_mime(const unsigned char *p, size_t n)
+{
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return "image/jpeg";
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	return NULL;
+}
+
+/*
+ * com.atproto.repo.uploadBlob: the raw body is the blob.  Its mimeType is
+ * what its bytes say, else the Content-Type given, as the PDS does.
+ */
+static int
+x_upload_blob(struct call *c)
+{
+	struct blob	*b;
+	const char	*mime;
+	char		*cid;
+	size_t		 i;
+	long		 bi;
+
+	if (c->s->blen == 0)
+		return fail(c, 400, "InvalidRequest", "Request body is empty");
+	mime = sniff_mime((const unsigned char *)c->s->body, c->s->blen);
+	if (mime == NULL)
+		mime = c->s->ctype != NULL ? c->s->ctype :
+		    "application/octet-stream";
+	cid = cid_of_blob(c->s->body, c->s->blen);
+	peer.writer = c->me;
+	if ((bi = blob_find(cid)) == -1) {
+		peer.blobs = xreallocarray(peer.blobs, peer.nblobs + 1,
+		    sizeof(*peer.blobs));
+		b = &peer.blobs[peer.nblobs++];
+		b->account = c->me;
+		b->cid = xstrdup(cid);
+		b->size = c->s->blen;
+		b->mime = xstrdup(mime);
+		for (i = 0; b->mime[i] != '\0'; i++)
+			if (b->mime[i] == ';' || b->mime[i] == ' ')
+				b->mime[i] = '\0';
+	} else
+		b = &peer.blobs[bi];
+	free(cid);
+	return reply(c, json_pack("{s:{s:s, s:{s:s}, s:s, s:I}}", "blob",
+	    "$type", "blob", "ref", "$link", b->cid, "mimeType", b->mime,
+	    "size", (json_int_t)b->size));
 }
 
 static int
@@ -3316,6 +3496,8 @@ static const struct xrpc_method {
 	    RL_WRITE, 2, &peer.stats.put_record, x_put_record },
 	{ "com.atproto.repo.deleteRecord", 1, 1, AUTH_ACCESS, SVC_PDS,
 	    RL_WRITE, 1, &peer.stats.delete_record, x_delete_record },
+	{ "com.atproto.repo.uploadBlob", 1, 0, AUTH_ACCESS, SVC_PDS,
+	    RL_READ, 1, &peer.stats.upload_blob, x_upload_blob },
 	{ "com.atproto.repo.getRecord", 0, 0, AUTH_NONE, SVC_PDS,
 	    RL_READ, 1, &peer.stats.get_record, x_get_record },
 	{ "app.bsky.notification.listNotifications", 0, 0, AUTH_ACCESS,
@@ -4150,6 +4332,7 @@ ctl_stats(struct lws *wsi, struct session *s)
 	STAT(send_message);
 	STAT(messages_sent);
 	STAT(get_messages);
+	STAT(upload_blob);
 	STAT(rate_limited);
 	STAT(expired_token);
 	STAT(failures_injected);
@@ -4266,7 +4449,8 @@ http_request(struct lws *wsi, struct session *s, const char *uri)
 		clen = strtoll(v, NULL, 10);
 		free(v);
 	}
-	if (clen > PEER_MAX_BODY) {
+	s->blob = strcmp(s->path, "/xrpc/com.atproto.repo.uploadBlob") == 0;
+	if (clen > (s->blob ? BLOB_MAX_BODY : PEER_MAX_BODY)) {
 		s->close_after = 1;
 		return respond_error(wsi, s, 413, "PayloadTooLarge",
 		    "request entity too large", NULL, -1);
@@ -4301,7 +4485,8 @@ http_body(struct session *s, const void *in, size_t len)
 {
 	if (len == 0)
 		return 0;	/* lws says so for Content-Length: 0 */
-	if (s->overflow || s->blen + len > PEER_MAX_BODY) {
+	if (s->overflow || s->blen + len > (s->blob ? BLOB_MAX_BODY :
+	    PEER_MAX_BODY)) {
 		s->overflow = 1;
 		return 0;
 	}
@@ -4872,6 +5057,11 @@ peer_free(void)
 		json_decref(peer.records[i].value);
 	}
 	free(peer.records);
+	for (i = 0; i < peer.nblobs; i++) {
+		free(peer.blobs[i].cid);
+		free(peer.blobs[i].mime);
+	}
+	free(peer.blobs);
 	for (i = 0; i < peer.nevents; i++) {
 		free(peer.events[i].collection);
 		free(peer.events[i].rkey);

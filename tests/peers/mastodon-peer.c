@@ -16,6 +16,8 @@
  * mastodon-peer --port N --cert CERT.pem --key KEY.pem [--domain D]
  *     [--account HANDLE:TOKEN]... [--max-chars 500] [--rate-limit 300]
  *     [--rate-window 300] [--ping-interval 30] [--no-streaming]
+ *     [--image-size-limit 16777216] [--media-limit 30] [--media-window 1800]
+ *     [--media-async-over 65536]
  *
  * Listens on 127.0.0.1 (--port 0: any free port) and prints one line,
  * "mastodon-peer listening on 127.0.0.1:PORT".  Each --account is a bot
@@ -24,7 +26,14 @@
  *
  * Mastodon: GET /api/v2/instance, GET /api/v1/accounts/verify_credentials,
  * GET /api/v1/accounts/lookup, GET /api/v1/notifications, POST
- * /api/v1/statuses, and the WebSocket GET /api/v1/streaming.
+ * /api/v1/statuses (with media_ids[]), POST /api/v2/media (multipart:
+ * file, description; 200, or 202 for a file larger than
+ * --media-async-over, processed 300 ms later), GET /api/v1/media/:id
+ * (206 while processing), and the WebSocket GET /api/v1/streaming.
+ * Uploads have their own budget (--media-limit per --media-window, 30
+ * per 30 minutes as Mastodon's rack-attack), which the X-RateLimit-*
+ * headers of POST /api/v2/media describe; pictures are told apart by
+ * their bytes (PNG, JPEG, GIF, WebP).
  *
  * Control (JSON, no token, never rate limited):
  *   POST /_peer/mention   {to, from, content?, visibility?, language?,
@@ -33,12 +42,15 @@
  *   POST /_peer/follow    {to, from} -> {notification_id}
  *   POST /_peer/streaming {up?, drop?} -> {up, dropped}
  *   POST /_peer/freeze    {frozen} -> {frozen}
- *   POST /_peer/rate      {token, remaining?, reset_in?} -> {remaining, reset}
+ *   POST /_peer/rate      {token, remaining?, reset_in?, media?}
+ *                         -> {remaining, reset}  (media: the upload budget)
  *   POST /_peer/fail      {path, status?, count?, error?}
  *                         -> {path, status, count}
+ *   POST /_peer/media-expire {} -> {expired}: unattached media removed
  *   GET  /_peer/statuses  the bots' posts, oldest first (created_at:
  *                         when the peer made each, to the millisecond)
- *   GET  /_peer/stats     counters (stream_connections, status_posts...)
+ *   GET  /_peer/stats     counters (stream_connections, status_posts,
+ *                         media_requests, media_created, media_polls...)
  */
 #include <ctype.h>
 #include <err.h>
@@ -70,6 +82,12 @@
 #define URL_WEIGHT		23	/* characters_reserved_per_url */
 #define NOTIFICATIONS_LIMIT	40
 #define NOTIFICATIONS_MAX	80
+#define MEDIA_ID_FIRST		UINT64_C(113100000000000001)
+#define MEDIA_MAX_BODY		(40 * 1024 * 1024)	/* nginx's cap, about */
+#define MEDIA_PROCESSING_US	300000		/* a 202's processing time */
+#define MEDIA_ATTACHMENTS_MAX	4
+#define DESCRIPTION_LIMIT	1500
+#define FORM_PARTS_MAX		8
 
 /* Methods as the router sees them. */
 enum method { M_GET, M_POST, M_OTHER };
@@ -87,6 +105,22 @@ struct options {
 	long		 rate_window;		/* seconds */
 	double		 ping_interval;		/* seconds; 0: never */
 	int		 no_streaming;
+	long		 image_size_limit;
+	long		 media_limit;
+	long		 media_window;		/* seconds */
+	long		 media_async_over;	/* bytes */
+};
+
+/* An uploaded MediaAttachment. */
+struct media {
+	uint64_t	 id;
+	size_t		 account;
+	char		*description;	/* NULL: none */
+	char		*filename;
+	const char	*mime;
+	size_t		 size;
+	int64_t		 ready_at;	/* µs: processed from then on */
+	uint64_t	 status;	/* attached to; 0: not yet */
 };
 
 /* An Idempotency-Key already used by an account, and what it made. */
@@ -112,6 +146,9 @@ struct account {
 	int64_t		 window_end;	/* µs since the epoch; 0: none yet */
 	struct idem	*idem;
 	size_t		 nidem;
+	/* POST /api/v2/media: a budget of its own */
+	long		 media_remaining;
+	int64_t		 media_window_end;
 };
 
 struct status {
@@ -126,6 +163,8 @@ struct status {
 	size_t		*mentions;	/* account indexes */
 	size_t		 nmentions;
 	char		*idempotency_key;
+	size_t		*media;		/* peer.media indexes */
+	size_t		 nmedia;
 	long		 replies;
 	char		 created_at[32];
 };
@@ -166,6 +205,9 @@ struct session {
 	char		*token;		/* NULL: none given */
 	char		*idempotency_key;
 	int		 json_body;
+	char		*ctype;		/* Content-Type, for its boundary */
+	int		 media_body;	/* an upload: a larger body */
+	int		 media_rl;	/* headers: the media budget */
 	json_t		*query;		/* decoded query arguments */
 	char		*body;
 	size_t		 blen;
@@ -208,6 +250,9 @@ static struct peer {
 	uint64_t		 next_account, next_status, next_notification;
 	struct failure		*failures;
 	size_t			 nfailures;
+	struct media		*media;
+	size_t			 nmedia;
+	uint64_t		 next_media;
 
 	struct session		*conns;		/* open WebSocket connections */
 	int			 streaming_up;
@@ -225,6 +270,9 @@ static struct peer {
 		long	notification_requests;
 		long	pings_sent;
 		long	pongs_received;
+		long	media_requests;
+		long	media_created;
+		long	media_polls;
 	} stats;
 } peer;
 
@@ -235,7 +283,9 @@ usage(void)
 	    "--key KEY.pem --domain DOMAIN\n"
 	    "\t[--account HANDLE:TOKEN]... [--max-chars N] [--rate-limit N]\n"
 	    "\t[--rate-window SECONDS] [--ping-interval SECONDS] "
-	    "[--no-streaming]\n");
+	    "[--no-streaming]\n"
+	    "\t[--image-size-limit BYTES] [--media-limit N] "
+	    "[--media-window SECONDS]\n\t[--media-async-over BYTES]\n");
 	exit(2);
 }
 
@@ -652,6 +702,52 @@ mention_json(const struct account *a)
 	return o;
 }
 
+static struct media *
+media_by_id(uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < peer.nmedia; i++)
+		if (peer.media[i].id == id)
+			return &peer.media[i];
+	return NULL;
+}
+
+static int
+media_ready(const struct media *m)
+{
+	return now_usec() >= m->ready_at;
+}
+
+/* A MediaAttachment entity: url null while it is processed. */
+static json_t *
+media_json(const struct media *m)
+{
+	json_t	*o = json_object();
+	char	*id = id_str(m->id), *url;
+
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "type", json_string("image"));
+	url = xasprintf("https://%s/system/media_attachments/files/%s/"
+	    "original/%s", peer.opt.domain, id, m->filename);
+	json_object_set_new(o, "url", media_ready(m) ? json_string(url) :
+	    json_null());
+	free(url);
+	url = xasprintf("https://%s/system/media_attachments/files/%s/"
+	    "small/%s", peer.opt.domain, id, m->filename);
+	json_object_set_new(o, "preview_url", json_string(url));
+	free(url);
+	json_object_set_new(o, "remote_url", json_null());
+	json_object_set_new(o, "preview_remote_url", json_null());
+	json_object_set_new(o, "text_url", json_null());
+	json_object_set_new(o, "meta", json_object());
+	json_object_set_new(o, "description",
+	    json_str_or_null(m->description));
+	json_object_set_new(o, "blurhash", json_null());
+	free(id);
+	return o;
+}
+
 static json_t *
 status_json(const struct status *st)
 {
@@ -692,7 +788,10 @@ status_json(const struct status *st)
 	json_object_set_new(o, "application", json_pack("{s:s, s:n}", "name",
 	    st->text != NULL ? "quitx" : "Web", "website"));
 	json_object_set_new(o, "account", account_json(a, 0));
-	json_object_set_new(o, "media_attachments", json_array());
+	m = json_array();
+	for (i = 0; i < st->nmedia; i++)
+		json_array_append_new(m, media_json(&peer.media[st->media[i]]));
+	json_object_set_new(o, "media_attachments", m);
 	m = json_array();
 	for (i = 0; i < st->nmentions; i++)
 		json_array_append_new(m,
@@ -1124,10 +1223,12 @@ session_clear_http(struct session *s)
 	json_decref(s->query);
 	free(s->body);
 	free(s->out);
-	s->token = s->idempotency_key = s->body = s->out = NULL;
+	free(s->ctype);
+	s->token = s->idempotency_key = s->body = s->out = s->ctype = NULL;
 	s->query = NULL;
 	s->blen = s->outlen = s->outoff = 0;
 	s->overflow = s->close_after = s->json_body = 0;
+	s->media_body = s->media_rl = 0;
 	s->path[0] = '\0';
 }
 
@@ -1339,11 +1440,17 @@ respond(struct lws *wsi, struct session *s, unsigned status, json_t *body,
 	    add_header(wsi, "x-request-id:", num, &p, end))
 		return -1;
 	if (rl != NULL) {
-		snprintf(num, sizeof(num), "%ld", peer.opt.rate_limit);
-		window_reset(rl, reset, sizeof(reset));
+		/* an upload's answer tells of the media budget */
+		snprintf(num, sizeof(num), "%ld", s->media_rl ?
+		    peer.opt.media_limit : peer.opt.rate_limit);
+		if (s->media_rl)
+			iso_time(reset, sizeof(reset), rl->media_window_end, 6);
+		else
+			window_reset(rl, reset, sizeof(reset));
 		if (add_header(wsi, "x-ratelimit-limit:", num, &p, end))
 			return -1;
-		snprintf(num, sizeof(num), "%ld", rl->remaining);
+		snprintf(num, sizeof(num), "%ld", s->media_rl ?
+		    rl->media_remaining : rl->remaining);
 		if (add_header(wsi, "x-ratelimit-remaining:", num, &p, end) ||
 		    add_header(wsi, "x-ratelimit-reset:", reset, &p, end))
 			return -1;
@@ -1450,6 +1557,22 @@ rate_take(struct account *a)
 	return 1;
 }
 
+/* The media budget (POST /api/v2/media), windows as rate_take's. */
+static int
+media_take(struct account *a)
+{
+	int64_t	now = now_usec(), w = (int64_t)peer.opt.media_window * 1000000;
+
+	if (now >= a->media_window_end) {
+		a->media_window_end = (now / w + 1) * w;
+		a->media_remaining = peer.opt.media_limit;
+	}
+	if (a->media_remaining <= 0)
+		return 0;
+	a->media_remaining--;
+	return 1;
+}
+
 /* ---- the Mastodon API ---- */
 
 static int
@@ -1492,7 +1615,8 @@ api_instance(struct lws *wsi, struct session *s, struct account *me)
 	ma = json_pack("{s:[s, s, s, s, s, s, s], s:i, s:i, s:i, s:i, s:i, "
 	    "s:i}", "supported_mime_types", "image/jpeg", "image/png",
 	    "image/gif", "image/heic", "image/heif", "image/webp", "video/mp4",
-	    "description_limit", 1500, "image_size_limit", 16777216,
+	    "description_limit", DESCRIPTION_LIMIT, "image_size_limit",
+	    (int)peer.opt.image_size_limit,
 	    "image_matrix_limit", 33177600, "video_size_limit", 103809024,
 	    "video_frame_rate_limit", 120, "video_matrix_limit", 8294400);
 	json_object_set_new(conf, "media_attachments", ma);
@@ -1678,6 +1802,286 @@ api_notifications(struct lws *wsi, struct session *s, struct account *me)
 	return rc;
 }
 
+/* One part of a multipart/form-data body (data points into the body). */
+struct form_part {
+	char		*name;
+	char		*filename;	/* NULL: a plain field */
+	char		*ctype;
+	const char	*data;
+	size_t		 len;
+};
+
+static void
+form_parts_free(struct form_part *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].filename);
+		free(p[i].ctype);
+	}
+}
+
+/* A quoted (or bare) parameter's value in a header, malloc'd, or NULL. */
+static char *
+header_param(const char *h, size_t hlen, const char *name)
+{
+	size_t		 n = strlen(name), i;
+	const char	*p, *e;
+
+	for (i = 0; i + n + 1 <= hlen; i++) {
+		if (strncasecmp(h + i, name, n) != 0 || h[i + n] != '=' ||
+		    (i > 0 && h[i - 1] != ' ' && h[i - 1] != ';'))
+			continue;
+		p = h + i + n + 1;
+		if (p < h + hlen && *p == '"') {
+			p++;
+			for (e = p; e < h + hlen && *e != '"'; e++)
+				;
+			if (e == h + hlen)
+				return NULL;
+		} else
+			for (e = p; e < h + hlen && *e != ';' && *e != ' ' &&
+			    *e != '\r'; e++)
+				;
+		return xasprintf("%.*s", (int)(e - p), p);
+	}
+	return NULL;
+}
+
+/*
+ * RFC 7578: parts between "--boundary" lines, each headers, a blank
+ * line and its bytes, the last boundary followed by "--".  Returns the
+ * number of parts, or -1 when the body is not that.
+ */
+static long
+multipart_parse(const char *ctype, const char *body, size_t blen,
+    struct form_part *parts, size_t max)
+{
+	char		*boundary, *delim;
+	const char	*p, *end = body + blen, *hend, *next, *line, *le;
+	size_t		 dlen, n = 0;
+
+	if (ctype == NULL || strncasecmp(ctype, "multipart/form-data", 19) != 0 ||
+	    (boundary = header_param(ctype, strlen(ctype), "boundary")) == NULL)
+		return -1;
+	if (*boundary == '\0' || strlen(boundary) > 70) {
+		free(boundary);
+		return -1;
+	}
+	delim = xasprintf("\r\n--%s", boundary);
+	free(boundary);
+	dlen = strlen(delim);
+	/* the first delimiter may open the body, without its line break */
+	if (blen >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0)
+		p = body + dlen - 2;
+	else if ((p = memmem(body, blen, delim, dlen)) != NULL)
+		p += dlen;
+	else
+		goto bad;
+	for (;;) {
+		if (end - p >= 2 && memcmp(p, "--", 2) == 0)
+			break;			/* the close delimiter */
+		if (end - p < 2 || memcmp(p, "\r\n", 2) != 0 || n == max)
+			goto bad;
+		p += 2;
+		if ((hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4)) ==
+		    NULL)
+			goto bad;
+		memset(&parts[n], 0, sizeof(parts[n]));
+		for (line = p; line < hend; line = le + 2) {
+			if ((le = memmem(line, (size_t)(hend + 2 - line),
+			    "\r\n", 2)) == NULL)
+				le = hend;
+			if ((size_t)(le - line) > 20 && strncasecmp(line,
+			    "Content-Disposition:", 20) == 0) {
+				parts[n].name = header_param(line,
+				    (size_t)(le - line), "name");
+				parts[n].filename = header_param(line,
+				    (size_t)(le - line), "filename");
+			} else if ((size_t)(le - line) > 13 &&
+			    strncasecmp(line, "Content-Type:", 13) == 0)
+				parts[n].ctype = xasprintf("%.*s",
+				    (int)(le - line - 13), line + 13);
+		}
+		p = hend + 4;
+		if ((next = memmem(p, (size_t)(end - p), delim, dlen)) == NULL ||
+		    parts[n].name == NULL) {
+			n++;
+			goto bad;
+		}
+		parts[n].data = p;
+		parts[n].len = (size_t)(next - p);
+		n++;
+		p = next + dlen;
+	}
+	free(delim);
+	return (long)n;
+bad:
+	free(delim);
+	form_parts_free(parts, n);
+	return -1;
+}
+
+/* A picture's type by its bytes, as Mastodon's checks find it, or NULL. */
+static const char *
+sniff_mime(const unsigned char *p, size_t n)
+{
+	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return "image/jpeg";
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 ||
+	    memcmp(p, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
+	    memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	return NULL;
+}
+
+/*
+ * POST /api/v2/media: 200 with the url when it is processed at once (a
+ * small picture), else 202 with url null, processed a moment later.
+ */
+static int
+api_post_media(struct lws *wsi, struct session *s, struct account *me)
+{
+	struct form_part	 parts[FORM_PARTS_MAX];
+	const struct form_part	*file = NULL, *desc = NULL;
+	struct media		*m;
+	const char		*mime;
+	char			 msg[160];
+	long			 n, i;
+	int			 rc;
+
+	s->media_rl = 1;
+	if ((n = multipart_parse(s->ctype, s->body, s->blen, parts,
+	    FORM_PARTS_MAX)) == -1)
+		return respond_error(wsi, s, 400, "Error occurred while "
+		    "parsing request parameters", me);
+	for (i = 0; i < n; i++) {
+		if (strcmp(parts[i].name, "file") == 0 &&
+		    parts[i].filename != NULL)
+			file = &parts[i];
+		else if (strcmp(parts[i].name, "description") == 0)
+			desc = &parts[i];
+	}
+	if (file == NULL || file->len == 0) {
+		rc = respond_error(wsi, s, 422, "Validation failed: File "
+		    "can't be blank", me);
+		goto out;
+	}
+	if ((long)file->len > peer.opt.image_size_limit) {
+		snprintf(msg, sizeof(msg), "Validation failed: File file "
+		    "size must be less than %ld Bytes",
+		    peer.opt.image_size_limit);
+		rc = respond_error(wsi, s, 422, msg, me);
+		goto out;
+	}
+	if ((mime = sniff_mime((const unsigned char *)file->data,
+	    file->len)) == NULL) {
+		rc = respond_error(wsi, s, 422, "Validation failed: File "
+		    "content type is invalid, File is invalid", me);
+		goto out;
+	}
+	if (desc != NULL && (memchr(desc->data, '\0', desc->len) != NULL ||
+	    utf8_chars(desc->data, desc->len) > DESCRIPTION_LIMIT)) {
+		rc = respond_error(wsi, s, 422, "Validation failed: "
+		    "Description is too long (maximum is 1500 characters)", me);
+		goto out;
+	}
+	peer.media = xreallocarray(peer.media, peer.nmedia + 1,
+	    sizeof(*peer.media));
+	m = &peer.media[peer.nmedia++];
+	memset(m, 0, sizeof(*m));
+	m->id = peer.next_media++;
+	m->account = account_index(me);
+	m->description = desc != NULL && desc->len > 0 ? xasprintf("%.*s",
+	    (int)desc->len, desc->data) : NULL;
+	m->filename = xstrdup(file->filename);
+	m->mime = mime;
+	m->size = file->len;
+	m->ready_at = (long)file->len > peer.opt.media_async_over ?
+	    now_usec() + MEDIA_PROCESSING_US : 0;
+	peer.stats.media_created++;
+	rc = respond(wsi, s, media_ready(m) ? 200 : 202, media_json(m), me,
+	    NULL, NULL);
+out:
+	form_parts_free(parts, n > 0 ? (size_t)n : 0);
+	return rc;
+}
+
+/* GET /api/v1/media/:id: 206 while processing, 200 once done. */
+static int
+api_get_media(struct lws *wsi, struct session *s, struct account *me)
+{
+	struct media	*m = media_by_id(parse_id(s->path + 14));
+
+	if (m == NULL || m->account != account_index(me))
+		return respond_error(wsi, s, 404, "Record not found", me);
+	return respond(wsi, s, media_ready(m) ? 200 : 206, media_json(m), me,
+	    NULL, NULL);
+}
+
+/*
+ * media_ids[] of a new status, checked in PostStatusService's order:
+ * too many, not found (someone else's, or attached already), not
+ * processed.  0 with *out (peer.media indexes), or -1 after answering.
+ */
+static int
+status_media(struct lws *wsi, struct session *s, struct account *me,
+    const json_t *ids, size_t **out, size_t *nout, int *rc)
+{
+	struct media	*m;
+	struct buf	 missing = { NULL, 0, 0 };
+	const json_t	*v;
+	char		*id, *msg;
+	size_t		 i;
+	int		 pending = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (json_array_size(ids) > MEDIA_ATTACHMENTS_MAX) {
+		*rc = respond_error(wsi, s, 422, "Cannot attach more than 4 "
+		    "files", me);
+		return -1;
+	}
+	*out = xcalloc(json_array_size(ids), sizeof(**out));
+	json_array_foreach(ids, i, v) {
+		id = json_is_string(v) ? xstrdup(json_string_value(v)) :
+		    json_is_integer(v) ? xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v)) : NULL;
+		m = id != NULL ? media_by_id(parse_id(id)) : NULL;
+		if (m == NULL || m->account != account_index(me) ||
+		    m->status != 0) {
+			buf_fmt(&missing, "%s%s", missing.len > 0 ? ", " : "",
+			    id != NULL ? id : "?");
+		} else {
+			pending |= !media_ready(m);
+			(*out)[(*nout)++] = (size_t)(m - peer.media);
+		}
+		free(id);
+	}
+	if (missing.len > 0) {
+		msg = xasprintf("Media %s not found or already attached to "
+		    "another post", missing.p);
+		*rc = respond_error(wsi, s, 422, msg, me);
+		free(msg);
+	} else if (pending)
+		*rc = respond_error(wsi, s, 422, "Cannot attach files that "
+		    "have not finished processing. Try again in a moment!", me);
+	free(missing.p);
+	if (missing.len > 0 || pending) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const visibilities[] = {
 	"public", "unlisted", "private", "direct",
 };
@@ -1736,12 +2140,13 @@ idem_find(const struct account *a, const char *key)
 static int
 api_post_status(struct lws *wsi, struct session *s, struct account *me)
 {
-	json_t			*params;
+	json_t			*params, *ids;
 	const struct status	*prev;
 	struct status		*st, *parent = NULL;
 	char			*text, *reply, *vis, *lang, msg[128];
 	uint64_t		 reply_id = 0;
-	size_t			 i, bot = account_index(me);
+	size_t			 i, bot = account_index(me), *media = NULL;
+	size_t			 nmedia = 0;
 	int			 bad, rc;
 
 	params = request_params(s, &bad);
@@ -1754,6 +2159,7 @@ api_post_status(struct lws *wsi, struct session *s, struct account *me)
 	reply = param_str(params, "in_reply_to_id");
 	vis = param_str(params, "visibility");
 	lang = param_str(params, "language");
+	ids = json_incref(json_object_get(params, "media_ids"));
 	json_decref(params);
 
 	if (reply != NULL && *reply != '\0' &&
@@ -1768,11 +2174,22 @@ api_post_status(struct lws *wsi, struct session *s, struct account *me)
 		rc = respond(wsi, s, 200, status_json(prev), me, NULL, NULL);
 		goto out;
 	}
-	if (text == NULL || is_blank(text)) {
+	if (ids != NULL && !json_is_array(ids)) {
+		rc = respond_error(wsi, s, 400, "Error occurred while parsing "
+		    "request parameters", me);
+		goto out;
+	}
+	if (json_array_size(ids) > 0 && status_media(wsi, s, me, ids, &media,
+	    &nmedia, &rc) == -1)
+		goto out;
+	/* a status of pictures alone may have no text */
+	if (nmedia == 0 && (text == NULL || is_blank(text))) {
 		rc = respond_error(wsi, s, 422,
 		    "Validation failed: Text can't be blank", me);
 		goto out;
 	}
+	if (text == NULL)
+		text = xstrdup("");
 	if ((long)text_length(text) > peer.opt.max_chars) {
 		snprintf(msg, sizeof(msg), "Validation failed: Text character "
 		    "limit of %ld exceeded", peer.opt.max_chars);
@@ -1790,6 +2207,11 @@ api_post_status(struct lws *wsi, struct session *s, struct account *me)
 	    lang != NULL && *lang != '\0' ? lang : NULL);
 	st->text = xstrdup(text);
 	st->content = format_content(text, st);
+	st->media = media;
+	st->nmedia = nmedia;
+	media = NULL;
+	for (i = 0; i < st->nmedia; i++)
+		peer.media[st->media[i]].status = st->id;
 	/* status_add may have moved the statuses: find the parent again */
 	if (parent != NULL && (parent = status_by_id(reply_id)) != NULL) {
 		parent->replies++;
@@ -1816,6 +2238,8 @@ out:
 	free(reply);
 	free(vis);
 	free(lang);
+	free(media);
+	json_decref(ids);
 	return rc;
 }
 
@@ -1856,7 +2280,22 @@ static const struct route {
 	{ "/api/v1/accounts/lookup", M_GET, AUTH_OPTIONAL, api_lookup },
 	{ "/api/v1/notifications", M_GET, AUTH_REQUIRED, api_notifications },
 	{ "/api/v1/statuses", M_POST, AUTH_REQUIRED, api_post_status },
+	{ "/api/v2/media", M_POST, AUTH_REQUIRED, api_post_media },
+	/* a trailing slash: the path's prefix, an id follows */
+	{ "/api/v1/media/", M_GET, AUTH_REQUIRED, api_get_media },
 };
+
+/* A route's path matches: the same, or its prefix and then an id. */
+static int
+route_match(const char *route, const char *path)
+{
+	size_t	n = strlen(route);
+
+	if (route[n - 1] == '/')
+		return strncmp(route, path, n) == 0 && path[n] != '\0' &&
+		    strchr(path + n, '/') == NULL;
+	return strcmp(route, path) == 0;
+}
 
 static int
 api(struct lws *wsi, struct session *s)
@@ -1867,11 +2306,15 @@ api(struct lws *wsi, struct session *s)
 	size_t			 i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(routes[i].path, s->path) == 0)
+		if (route_match(routes[i].path, s->path))
 			r = &routes[i];
 	if (r != NULL && r->method == s->method) {
 		if (r->fn == api_post_status)
 			peer.stats.status_posts++;
+		else if (r->fn == api_post_media)
+			peer.stats.media_requests++;
+		else if (r->fn == api_get_media)
+			peer.stats.media_polls++;
 		else if (r->fn == api_notifications)
 			peer.stats.notification_requests++;
 	}
@@ -1890,6 +2333,13 @@ api(struct lws *wsi, struct session *s)
 			    "The access token is invalid", NULL);
 		if (me != NULL && !rate_take(me)) {
 			peer.stats.rate_limited++;
+			return respond_error(wsi, s, 429, "Too many requests",
+			    me);
+		}
+		/* uploads: rack-attack's throttle of their own too */
+		if (me != NULL && r->fn == api_post_media && !media_take(me)) {
+			peer.stats.rate_limited++;
+			s->media_rl = 1;
 			return respond_error(wsi, s, 429, "Too many requests",
 			    me);
 		}
@@ -2087,6 +2537,20 @@ ctl_rate(struct lws *wsi, struct session *s, json_t *req)
 	if (!json_is_string(v = json_object_get(req, "token")) ||
 	    (a = bot_by_token(json_string_value(v))) == NULL)
 		return respond_error(wsi, s, 404, "no such token", NULL);
+	if (json_is_true(json_object_get(req, "media"))) {
+		/* the upload budget instead */
+		v = json_object_get(req, "remaining");
+		a->media_remaining = json_is_integer(v) ?
+		    (long)json_integer_value(v) : 0;
+		v = json_object_get(req, "reset_in");
+		in = json_is_number(v) ? json_number_value(v) :
+		    (double)peer.opt.media_window;
+		a->media_window_end = now_usec() + (int64_t)(in * 1e6);
+		iso_time(reset, sizeof(reset), a->media_window_end, 6);
+		return respond(wsi, s, 200, json_pack("{s:I, s:s}",
+		    "remaining", (json_int_t)a->media_remaining, "reset",
+		    reset), NULL, NULL, NULL);
+	}
 	v = json_object_get(req, "remaining");
 	a->remaining = json_is_integer(v) ? (long)json_integer_value(v) : 0;
 	v = json_object_get(req, "reset_in");
@@ -2158,6 +2622,19 @@ ctl_statuses(struct lws *wsi, struct session *s)
 		    "language", json_str_or_null(st->language),
 		    "idempotency_key", json_str_or_null(st->idempotency_key),
 		    "mentions", m);
+		m = json_array();
+		for (j = 0; j < st->nmedia; j++) {
+			const struct media *md = &peer.media[st->media[j]];
+			char *mid = id_str(md->id);
+
+			json_array_append_new(m, json_pack("{s:s, s:s, s:o, "
+			    "s:s, s:s, s:I}", "id", mid, "type", "image",
+			    "description", json_str_or_null(md->description),
+			    "filename", md->filename, "mime", md->mime, "size",
+			    (json_int_t)md->size));
+			free(mid);
+		}
+		json_object_set_new(o, "media_attachments", m);
 		/* when it was made, to the millisecond (the pacer's bench) */
 		json_object_set_new(o, "created_at",
 		    json_string(st->created_at));
@@ -2184,7 +2661,33 @@ ctl_stats(struct lws *wsi, struct session *s)
 	    (json_int_t)peer.stats.notification_requests,
 	    "pings_sent", (json_int_t)peer.stats.pings_sent,
 	    "pongs_received", (json_int_t)peer.stats.pongs_received);
+	json_object_set_new(o, "media_requests",
+	    json_integer(peer.stats.media_requests));
+	json_object_set_new(o, "media_created",
+	    json_integer(peer.stats.media_created));
+	json_object_set_new(o, "media_polls",
+	    json_integer(peer.stats.media_polls));
 	return respond(wsi, s, 200, o, NULL, NULL, NULL);
+}
+
+/*
+ * Remove the media not attached to a status, as Mastodon's cleanup does
+ * after a day: their ids are then unknown (404, 422 on posting).
+ */
+static int
+ctl_media_expire(struct lws *wsi, struct session *s, json_t *req)
+{
+	size_t	i, n = 0;
+
+	(void)req;
+	for (i = 0; i < peer.nmedia; i++)
+		if (peer.media[i].status == 0 &&
+		    peer.media[i].account != SIZE_MAX) {
+			peer.media[i].account = SIZE_MAX;	/* nobody's */
+			n++;
+		}
+	return respond(wsi, s, 200, json_pack("{s:I}", "expired",
+	    (json_int_t)n), NULL, NULL, NULL);
 }
 
 static const struct control {
@@ -2201,6 +2704,7 @@ static const struct control {
 	{ "/_peer/fail", M_POST, ctl_fail, NULL },
 	{ "/_peer/statuses", M_GET, NULL, ctl_statuses },
 	{ "/_peer/stats", M_GET, NULL, ctl_stats },
+	{ "/_peer/media-expire", M_POST, ctl_media_expire, NULL },
 };
 
 static int
@@ -2329,14 +2833,15 @@ http_request(struct lws *wsi, struct session *s, const char *uri)
 	s->idempotency_key = custom_header(wsi, "idempotency-key:");
 	if ((v = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE)) != NULL) {
 		s->json_body = strncasecmp(v, "application/json", 16) == 0;
-		free(v);
+		s->ctype = v;
 	}
+	s->media_body = strcmp(s->path, "/api/v2/media") == 0;
 	s->query = query_args(wsi);
 	if ((v = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)) != NULL) {
 		clen = strtoll(v, NULL, 10);
 		free(v);
 	}
-	if (clen > PEER_MAX_BODY) {
+	if (clen > (s->media_body ? MEDIA_MAX_BODY : PEER_MAX_BODY)) {
 		s->close_after = 1;
 		return respond_error(wsi, s, 413, "Payload Too Large", NULL);
 	}
@@ -2362,7 +2867,8 @@ http_request(struct lws *wsi, struct session *s, const char *uri)
 static int
 http_body(struct session *s, const void *in, size_t len)
 {
-	if (s->overflow || s->blen + len > PEER_MAX_BODY) {
+	if (s->overflow || s->blen + len > (s->media_body ? MEDIA_MAX_BODY :
+	    PEER_MAX_BODY)) {
 		s->overflow = 1;
 		return 0;
 	}
@@ -2723,6 +3229,10 @@ parse_args(int argc, char **argv)
 		{ "rate-window", required_argument, NULL, 'w' },
 		{ "ping-interval", required_argument, NULL, 'i' },
 		{ "no-streaming", no_argument, NULL, 'n' },
+		{ "image-size-limit", required_argument, NULL, 'I' },
+		{ "media-limit", required_argument, NULL, 'M' },
+		{ "media-window", required_argument, NULL, 'W' },
+		{ "media-async-over", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	*end;
@@ -2734,6 +3244,10 @@ parse_args(int argc, char **argv)
 	peer.opt.rate_limit = 300;
 	peer.opt.rate_window = 300;
 	peer.opt.ping_interval = 30;
+	peer.opt.image_size_limit = 16777216;
+	peer.opt.media_limit = 30;
+	peer.opt.media_window = 1800;
+	peer.opt.media_async_over = 65536;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -2775,6 +3289,22 @@ parse_args(int argc, char **argv)
 		case 'n':
 			peer.opt.no_streaming = 1;
 			break;
+		case 'I':
+			peer.opt.image_size_limit = num_arg("--image-size-limit",
+			    optarg, 1, MEDIA_MAX_BODY);
+			break;
+		case 'M':
+			peer.opt.media_limit = num_arg("--media-limit", optarg,
+			    1, 1000000);
+			break;
+		case 'W':
+			peer.opt.media_window = num_arg("--media-window",
+			    optarg, 1, 1000000);
+			break;
+		case 'A':
+			peer.opt.media_async_over = num_arg("--media-async-over",
+			    optarg, 0, MEDIA_MAX_BODY);
+			break;
 		default:
 			usage();
 		}
@@ -2807,7 +3337,13 @@ peer_free(void)
 		free(peer.statuses[i].language);
 		free(peer.statuses[i].mentions);
 		free(peer.statuses[i].idempotency_key);
+		free(peer.statuses[i].media);
 	}
+	for (i = 0; i < peer.nmedia; i++) {
+		free(peer.media[i].description);
+		free(peer.media[i].filename);
+	}
+	free(peer.media);
 	free(peer.statuses);
 	free(peer.notifications);
 	for (i = 0; i < peer.nfailures; i++) {
@@ -2828,6 +3364,7 @@ main(int argc, char **argv)
 	peer.next_account = ACCOUNT_ID_FIRST;
 	peer.next_status = STATUS_ID_FIRST;
 	peer.next_notification = NOTIFICATION_ID_FIRST;
+	peer.next_media = MEDIA_ID_FIRST;
 	parse_args(argc, argv);
 	peer.streaming_up = !peer.opt.no_streaming;
 
