@@ -262,21 +262,33 @@ clock_now(void)
 	return clk.start + sim;
 }
 
-/* TZ=zone for a moment; returns what to put back. */
-static char *
-zone_enter(const char *zone)
+/* what clock_zone_enter returns when TZ was zone already */
+static char	zone_kept[1];
+
+char *
+clock_zone_enter(const char *zone)
 {
 	const char	*old = getenv("TZ");
-	char		*saved = old != NULL ? xstrdup(old) : NULL;
+	char		*saved;
 
+	/*
+	 * The daemon sets TZ to the campaign's zone once, before its
+	 * threads start: then nothing is written to the environment here
+	 * while they may read it (setenv is not thread-safe).
+	 */
+	if (old != NULL && strcmp(old, zone) == 0)
+		return zone_kept;
+	saved = old != NULL ? xstrdup(old) : NULL;
 	setenv("TZ", zone, 1);
 	tzset();
 	return saved;
 }
 
-static void
-zone_leave(char *saved)
+void
+clock_zone_leave(char *saved)
 {
+	if (saved == zone_kept)
+		return;
 	if (saved != NULL) {
 		setenv("TZ", saved, 1);
 		free(saved);
@@ -310,7 +322,7 @@ int64_t
 clock_mktime_in(const char *zone, int y, int mo, int d, int h, int mi,
     int s, int *exists)
 {
-	char	*saved = zone_enter(zone);
+	char	*saved = clock_zone_enter(zone);
 	time_t	 t, t1;
 	int	 ok, i;
 
@@ -322,7 +334,7 @@ clock_mktime_in(const char *zone, int y, int mo, int d, int h, int mi,
 	for (i = 0; i <= 1; i++)
 		if (try_mktime(y, mo, d, h, mi, s, i, &t1) && t1 < t)
 			t = t1;
-	zone_leave(saved);
+	clock_zone_leave(saved);
 	if (exists != NULL)
 		*exists = ok;
 	return (int64_t)t;
@@ -331,22 +343,22 @@ clock_mktime_in(const char *zone, int y, int mo, int d, int h, int mi,
 void
 clock_localtime_in(const char *zone, int64_t t, struct tm *out)
 {
-	char	*saved = zone_enter(zone);
+	char	*saved = clock_zone_enter(zone);
 	time_t	 tt = (time_t)t;
 
 	localtime_r(&tt, out);
-	zone_leave(saved);
+	clock_zone_leave(saved);
 }
 
 void
 clock_format_in(const char *zone, int64_t t, char *buf, size_t size)
 {
-	char	*saved = zone_enter(zone);
+	char	*saved = clock_zone_enter(zone);
 	time_t	 tt = (time_t)t;
 	struct tm tm;
 
 	localtime_r(&tt, &tm);
 	if (strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0 && size > 0)
 		buf[0] = '\0';
-	zone_leave(saved);
+	clock_zone_leave(saved);
 }

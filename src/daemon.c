@@ -486,6 +486,14 @@ daemon_run(const char *config_path)
 		config_free(d.conf);
 		return EXIT_USAGE;
 	}
+	/*
+	 * Local time is the campaign's, set before any thread starts: the
+	 * calendar code then never writes TZ while the upload worker, the
+	 * match or libcurl's resolver threads read the environment.  A
+	 * reload that changes the zone switches it back and forth again.
+	 */
+	setenv("TZ", d.conf->campaign.timezone, 1);
+	tzset();
 	d.state.conf = d.conf;
 	d.state.started = time(NULL);
 

@@ -13,38 +13,12 @@
 #include <jansson.h>
 #include <unistr.h>
 
+#include "quitx/clock.h"
 #include "quitx/log.h"
 #include "quitx/xmalloc.h"
 
 /* Registrations are read per quarter hour: every UTC offset is a multiple. */
 #define REG_SPAN	900
-
-/*
- * Make localtime_r use zone until zone_leave, returning what TZ was (to
- * give zone_leave).  Same dance as campaign_start_time: the C library
- * has no other way to name a zone.
- */
-static char *
-zone_enter(const char *zone)
-{
-	const char	*old = getenv("TZ");
-	char		*saved = old != NULL ? xstrdup(old) : NULL;
-
-	setenv("TZ", zone, 1);
-	tzset();
-	return saved;
-}
-
-static void
-zone_leave(char *saved)
-{
-	if (saved != NULL) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else
-		unsetenv("TZ");
-	tzset();
-}
 
 /* The local calendar day of t as a count of days since 1970-01-01. */
 static int64_t
@@ -130,7 +104,7 @@ status_collect(struct store *st, const char *timezone, int64_t now,
 	out->posts = xcalloc(out->st.nnext + 1, sizeof(*out->posts));
 	out->nposts = out->st.nnext;
 
-	saved = zone_enter(timezone);
+	saved = clock_zone_enter(timezone);
 	local_text(now, out->now_local, sizeof(out->now_local));
 	if (out->st.match_at != 0)
 		local_text(out->st.match_at, out->match_at_local,
@@ -139,7 +113,7 @@ status_collect(struct store *st, const char *timezone, int64_t now,
 		local_text(out->st.next[i].run_at, out->posts[i].run_at_local,
 		    sizeof(out->posts[i].run_at_local));
 	make_days(out, local_day(now));
-	zone_leave(saved);
+	clock_zone_leave(saved);
 
 	for (i = 0; i < out->nposts; i++) {
 		p = &out->st.next[i];

@@ -67,6 +67,13 @@ int	clock_parse_time(const char *s, const char *zone, int64_t *out,
 int64_t	clock_mktime_in(const char *zone, int y, int mo, int d, int h,
 	    int mi, int s, int *exists);
 
+/*
+ * TZ=zone until clock_zone_leave, which is given what this returns (a
+ * no-op when TZ was zone already, as in the daemon).
+ */
+char	*clock_zone_enter(const char *zone);
+void	 clock_zone_leave(char *saved);
+
 /* localtime in zone; the same caveat. */
 void	clock_localtime_in(const char *zone, int64_t t, struct tm *out);
 
