@@ -51,8 +51,8 @@ clock_civil_from_days(int64_t days, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (mm <= 2));
 }
 
-static int
-days_in_month(int y, int m)
+int
+clock_days_in_month(int y, int m)
 {
 	static const int	days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
 				    31, 30, 31 };
@@ -110,7 +110,7 @@ clock_parse_time(const char *s, const char *zone, int64_t *out,
 		return 0;
 	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
 	    (mo = digits(&p, 2)) < 1 || mo > 12 || *p++ != '-' ||
-	    (d = digits(&p, 2)) < 1 || y < 1970 || d > days_in_month(y, mo))
+	    (d = digits(&p, 2)) < 1 || y < 1970 || d > clock_days_in_month(y, mo))
 		return -1;
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return -1;

@@ -19,23 +19,14 @@
 #include "quitx/config.h"
 #include "quitx/log.h"
 #include "quitx/match.h"
+#include "quitx/stats.h"
 #include "quitx/store.h"
 
-/* 1234567 -> "1,234,567" */
+/* 1234567 -> "1,234,567"; the match's counts are far below 2^63 */
 static const char *
 grouped(char *buf, size_t size, uint64_t v)
 {
-	char	digits[32];
-	size_t	n, i, o = 0;
-
-	n = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, v);
-	for (i = 0; i < n && o + 2 < size; i++) {
-		buf[o++] = digits[i];
-		if ((n - i - 1) % 3 == 0 && i + 1 < n)
-			buf[o++] = ',';
-	}
-	buf[o] = '\0';
-	return buf;
+	return stats_grouped(buf, size, (int64_t)v);
 }
 
 static void

@@ -27,6 +27,7 @@
 #include "quitx/clock.h"
 #include "quitx/countdown.h"
 #include "quitx/richtext.h"
+#include "quitx/schedule.h"
 #include "quitx/secret.h"
 #include "quitx/templates.h"
 #include "quitx/xmalloc.h"
@@ -39,7 +40,6 @@
 #define DEFAULT_LISTEN	"127.0.0.1:8088"
 #define DEFAULT_TZ	"Europe/Paris"
 /* what a countdown template is checked against: Mastodon's default */
-#define COUNTDOWN_MASTODON_CHARS	500
 
 struct loader {
 	const char		*name;		/* file name used in messages */
@@ -271,18 +271,6 @@ parse_log_level(struct loader *ld, const config_setting_t *s, void *dst)
 		    "debug");
 }
 
-static int
-days_in_month(int year, int month)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (month == 2 && ((year % 4 == 0 && year % 100 != 0) ||
-	    year % 400 == 0))
-		return 29;
-	return days[month - 1];
-}
-
 /* Parse exactly `digits` decimal digits; -1 on anything else. */
 static int
 parse_digits(const char *s, int digits)
@@ -307,7 +295,7 @@ parse_day(struct loader *ld, const config_setting_t *s, void *dst)
 	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
 	    (y = parse_digits(v, 4)) < 2000 || (m = parse_digits(v + 5, 2)) < 1 ||
 	    m > 12 || (d = parse_digits(v + 8, 2)) < 1 ||
-	    d > days_in_month(y, m)) {
+	    d > clock_days_in_month(y, m)) {
 		lerr(ld, s, "'campaign.day' must be a date YYYY-MM-DD, "
 		    "like \"2027-01-20\"");
 		return;
@@ -589,7 +577,7 @@ parse_cd_first_day(struct loader *ld, const config_setting_t *s, void *dst)
 	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
 	    (y = parse_digits(v, 4)) < 2000 || (m = parse_digits(v + 5, 2)) < 1 ||
 	    m > 12 || (d = parse_digits(v + 8, 2)) < 1 ||
-	    d > days_in_month(y, m)) {
+	    d > clock_days_in_month(y, m)) {
 		lerr(ld, s, "'countdown.first_day' must be a date YYYY-MM-DD, "
 		    "like \"2027-01-10\"");
 		return;
@@ -842,9 +830,9 @@ check_cd_fits(struct loader *ld, const config_setting_t *s, const char *tmpl,
 		    "Bluesky allows %d and %d", label, g, n,
 		    RICHTEXT_POST_GRAPHEMES, RICHTEXT_POST_BYTES);
 	else if ((ld->conf->countdown.networks & (1u << NETWORK_MASTODON)) &&
-	    (g = campaign_mastodon_length(text)) > COUNTDOWN_MASTODON_CHARS)
+	    (g = campaign_mastodon_length(text)) > SCHEDULE_MASTODON_CHARS)
 		lerr(ld, s, "'%s' gives a status of %zu characters; Mastodon "
-		    "allows %d", label, g, COUNTDOWN_MASTODON_CHARS);
+		    "allows %d", label, g, SCHEDULE_MASTODON_CHARS);
 	free(text);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "quitx/clock.h"
 #include "quitx/xmalloc.h"
 
 /* 9999-12-31T23:59:59Z: the last second four year digits can name */
@@ -120,18 +121,6 @@ http_digits(const char *s, size_t n)
 	return v;
 }
 
-static int
-http_days_in_month(int year, int month)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (month == 2 && year % 4 == 0 && (year % 100 != 0 ||
-	    year % 400 == 0))
-		return 29;
-	return days[month - 1];
-}
-
 /*
  * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
  * (H. Hinnant's days_from_civil, for years from 1970): plain arithmetic
@@ -173,7 +162,7 @@ http_iso8601(const char *s, size_t len, int *frac)
 	min = http_digits(s + 14, 2);
 	sec = http_digits(s + 17, 2);
 	if (year < 1970 || mon < 1 || mon > 12 || day < 1 ||
-	    day > http_days_in_month(year, mon) || hour < 0 || hour > 23 ||
+	    day > clock_days_in_month(year, mon) || hour < 0 || hour > 23 ||
 	    min < 0 || min > 59 || sec < 0 || sec > 60)
 		return -1;
 	i = 19;

@@ -14,6 +14,7 @@
 
 #include "quitx/log.h"
 #include "quitx/markup.h"
+#include "quitx/stats.h"
 
 #define WIDTH		800
 #define HEIGHT		320
@@ -40,15 +41,9 @@ static const char *const palette[] = {
 static void
 grouped(FILE *f, int64_t v)
 {
-	char	digits[32];
-	int	n, i;
+	char	buf[32];
 
-	n = snprintf(digits, sizeof(digits), "%" PRId64, v);
-	for (i = 0; i < n; i++) {
-		fputc(digits[i], f);
-		if (digits[i] != '-' && (n - i - 1) % 3 == 0 && i + 1 < n)
-			fputc(',', f);
-	}
+	fputs(stats_grouped(buf, sizeof(buf), v), f);
 }
 
 static int64_t

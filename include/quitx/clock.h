@@ -80,6 +80,9 @@ void	clock_localtime_in(const char *zone, int64_t t, struct tm *out);
 /* "2027-01-19 18:00 CET": t as a wall-clock time in zone. */
 void	clock_format_in(const char *zone, int64_t t, char *buf, size_t size);
 
+/* Days in month m (1-12) of year y, Gregorian. */
+int	clock_days_in_month(int y, int m);
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 int64_t	clock_days_from_civil(int y, int m, int d);
 /* The reverse. */
