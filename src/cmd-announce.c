@@ -136,6 +136,12 @@ image_add(struct schedule_body *b, const char *file)
 		    strerror(errno));
 		return -1;
 	}
+	/* it is kept in the post's JSON, which holds UTF-8 only */
+	if (!richtext_utf8_valid(abs, strlen(abs))) {
+		fprintf(stderr, "quitx announce: --image %s: the path is not "
+		    "UTF-8\n", file);
+		return -1;
+	}
 	b->images[b->nimages++].file = xstrdup(abs);
 	return 0;
 }

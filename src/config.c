@@ -716,7 +716,10 @@ parse_cd_image_file(struct loader *ld, const config_setting_t *s, void *dst)
 	}
 	free(im->file);
 	im->file = resolve_path(ld, v);
-	if (stat(im->file, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	/* it is kept in the post's JSON, which holds UTF-8 only */
+	if (!richtext_utf8_valid(im->file, strlen(im->file)))
+		lerr(ld, s, "an image's 'file' must be a UTF-8 path");
+	else if (stat(im->file, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    access(im->file, R_OK) == -1)
 		lerr(ld, s, "image %s is not a readable file", im->file);
 }
@@ -728,8 +731,10 @@ parse_cd_image_alt(struct loader *ld, const config_setting_t *s, void *dst)
 	const char			*v = config_setting_get_string(s);
 
 	/* alt text is how a blind reader sees the picture: required */
-	if (v[0] == '\0' || strlen(v) > 1000) {
-		lerr(ld, s, "an image's 'alt' text must hold 1 to 1000 bytes");
+	if (v[0] == '\0' || strlen(v) > 1000 ||
+	    !richtext_utf8_valid(v, strlen(v))) {
+		lerr(ld, s, "an image's 'alt' text must hold 1 to 1000 bytes "
+		    "of UTF-8");
 		return;
 	}
 	free(im->alt);

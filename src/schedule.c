@@ -126,8 +126,10 @@ schedule_body_dump(const struct schedule_body *b)
 	if (b->not_after > 0)
 		json_object_set_new(o, "not_after",
 		    json_integer((json_int_t)b->not_after));
-	if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
-		fatalx("out of memory");
+	/* the texts were checked UTF-8 where they came in (config, CLI) */
+	if (o == NULL || json_array_size(parts) != b->nparts ||
+	    (s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		fatalx("a scheduled post's body: a text is not UTF-8");
 	json_decref(o);
 	return s;
 }
