@@ -308,9 +308,6 @@ wait_delivered(struct demo *d, int secs)
 static int
 script(struct demo *d)
 {
-	char	*clock;
-	int	 rc;
-
 	demo_phase(d, "starting the peers");
 	if (setup(d) == -1 || configure(d) == -1)
 		return -1;
@@ -319,7 +316,7 @@ script(struct demo *d)
 		return -1;
 
 	demo_phase(d, "the daemon starts");
-	if (demo_daemon_start(d, CLOCK_BEFORE ",1") == -1 ||
+	if (demo_daemon_start(d, CLOCK_BEFORE, 1.0) == -1 ||
 	    wait_connected(d) == -1)
 		return -1;
 	demo_phase(d, "1. call to register");
@@ -343,10 +340,8 @@ script(struct demo *d)
 	demo_phase(d, "3. countdown");
 	if (demo_daemon_stop(d) == -1)
 		return -1;
-	clock = xasprintf(CLOCK_WEEK ",%.0f", d->speed * 86400.0);
-	rc = demo_daemon_start(d, clock);
-	free(clock);
-	if (rc == -1 || wait_connected(d) == -1)
+	if (demo_daemon_start(d, CLOCK_WEEK, d->speed * 86400.0) == -1 ||
+	    wait_connected(d) == -1)
 		return -1;
 	if (demo_wait_db(d, "the countdown", "SELECT count(*) > 0 FROM outbox"
 	    " WHERE kind = 'suggestions'", 1, (int)(10 / d->speed) + 30) == -1)
@@ -461,8 +456,6 @@ cmd_demo(int argc, char **argv)
 		}
 	} else
 		demo_view_end(&d);
-	if (demo_interrupted)
-		demo_fail(&d, "interrupted");
 	if (rc == EXIT_OK && (demo_peer_stat(&d, &d.masto, "rate_limited") +
 	    demo_peer_stat(&d, &d.bsky, "rate_limited")) != 0) {
 		demo_fail(&d, "the peers answered 429: the pacer did not keep "
@@ -471,12 +464,19 @@ cmd_demo(int argc, char **argv)
 	}
 	demo_stop_all(&d);
 	demo_http_done();
-	if (rc != EXIT_OK || d.error[0] != '\0') {
+	if (demo_interrupted) {
+		/* asked to stop: no failure to look at */
+		fprintf(stderr, "\nquitx demo: interrupted; everything it "
+		    "started is stopped\n");
+		if (!d.keep && d.dir != NULL)
+			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		rc = 130;
+	} else if (rc != EXIT_OK || d.error[0] != '\0') {
 		fprintf(stderr, "\nquitx demo: FAILED: %s\n", d.error);
 		if (d.dir != NULL)
 			fprintf(stderr, "quitx demo: kept for a look: %s (daemon "
 			    "log: %s)\n", d.dir, d.log);
-		rc = demo_interrupted ? 130 : EXIT_RUNTIME;
+		rc = EXIT_RUNTIME;
 	} else if (d.keep)
 		printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
 	else {

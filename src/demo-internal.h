@@ -76,6 +76,10 @@ struct demo {
 	/* the population */
 	struct demo_member	*m;
 	size_t			 nm;
+	/* the daemon's simulated clock: start + (now - anchor) * speed */
+	int64_t			 sim_start;
+	int64_t			 sim_anchor;
+	double			 sim_speed;
 	/* progress */
 	const char		*phase;
 	int64_t			 started_ms;
@@ -100,7 +104,8 @@ pid_t	 demo_spawn(struct demo *d, const char *const argv[], const char *out,
 int	 demo_run(struct demo *d, const char *const argv[], const char *log);
 int	 demo_peer_start(struct demo *d, struct demo_peer *p,
 	    const char *const argv[]);
-int	 demo_daemon_start(struct demo *d, const char *clock);
+/* `quitx run`, its QUITX_CLOCK reading start (ISO 8601) at speed. */
+int	 demo_daemon_start(struct demo *d, const char *start, double speed);
 /* SIGTERM, and the daemon must exit 0 within 20 s. */
 int	 demo_daemon_stop(struct demo *d);
 /* Everything the demo started: SIGTERM, wait, SIGKILL what is left. */

@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "quitx/clock.h"
 #include "quitx/xmalloc.h"
 
 volatile sig_atomic_t	demo_interrupted;
@@ -260,15 +261,32 @@ demo_peer_start(struct demo *d, struct demo_peer *p, const char *const argv[])
 	return 0;
 }
 
-/* `quitx run` with the demo's config and clock; up once /healthz is ok. */
+/*
+ * `quitx run` with the demo's config, on a simulated clock whose anchor
+ * the demo gives, so that it knows the daemon's time too; up once
+ * /healthz answers ok.
+ */
 int
-demo_daemon_start(struct demo *d, const char *clock)
+demo_daemon_start(struct demo *d, const char *start, double speed)
 {
 	const char	*argv[] = { d->self, "run", "-c", d->conf, NULL };
-	char	*url = xasprintf("http://127.0.0.1:%d/healthz", d->port);
-	int	 i, st;
+	const char	*why;
+	char		*url, *clock;
+	int		 i, st;
 
+	if (clock_parse_time(start, NULL, &d->sim_start, &why) == -1) {
+		demo_fail(d, "%s: %s", start, why);
+		return -1;
+	}
+	/* whole seconds: the next one, so the clock starts at start, not
+	   up to a second (a simulated day or more) past it */
+	d->sim_anchor = (int64_t)time(NULL) + 1;
+	d->sim_speed = speed;
+	clock = xasprintf("%s,%.0f,%lld", start, speed,
+	    (long long)d->sim_anchor);
+	url = xasprintf("http://127.0.0.1:%d/healthz", d->port);
 	d->daemon = demo_spawn(d, argv, NULL, d->log, clock);
+	free(clock);
 	for (i = 0; d->daemon > 0 && i < 150; i++) {
 		if (demo_http_get(url) == 200)
 			break;

@@ -11,8 +11,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 
-#define VIEW_LINES	8
+#include "quitx/clock.h"
+
+#define VIEW_LINES	9
+#define ZONE		"Europe/Paris"
 #define TTY_EVERY_MS	250
 #define PLAIN_EVERY_MS	5000
 
@@ -51,11 +55,29 @@ shown(long long v)
 	return v < 0 ? 0 : v;
 }
 
+/* The daemon's simulated time, as the campaign's zone reads it. */
+static void
+sim_time(struct demo *d, char *buf, size_t size)
+{
+	struct timeval	tv;
+	double		real;
+
+	if (d->sim_start == 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	gettimeofday(&tv, NULL);
+	real = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	clock_format_in(ZONE, d->sim_start + (int64_t)((real -
+	    (double)d->sim_anchor) * d->sim_speed), buf, size);
+}
+
 /* Redraw (a terminal) or print a line (not one), at most so often. */
 void
 demo_view(struct demo *d, int force)
 {
 	struct figures	f;
+	char		sim[64];
 	int64_t		now = demo_now_ms();
 	double		secs = (double)(now - d->started_ms) / 1000.0;
 
@@ -63,10 +85,11 @@ demo_view(struct demo *d, int force)
 		return;
 	last_ms = now;
 	figures(d, &f);
+	sim_time(d, sim, sizeof(sim));
 	if (!d->tty) {
-		printf("[%6.1fs] %-26s members %lld, uploads %lld, matches "
+		printf("[%6.1fs] %-26s %s; members %lld, uploads %lld, matches "
 		    "%lld, outbox %lld sent / %lld queued, countdown %lld, "
-		    "429s %lld\n", secs, d->phase, shown(f.members),
+		    "429s %lld\n", secs, d->phase, sim, shown(f.members),
 		    shown(f.uploads), shown(f.matches), shown(f.sent),
 		    shown(f.queued), shown(f.countdown), shown(f.r429));
 		fflush(stdout);
@@ -78,6 +101,7 @@ demo_view(struct demo *d, int force)
 	    "  (%.1f s)\n", d->members, d->speed, d->speed == 1 ? "" : "s",
 	    secs);
 	printf("\033[K  phase          %s\n", d->phase);
+	printf("\033[K  clock          %s (the daemon's, simulated)\n", sim);
 	printf("\033[K  registered     %lld members, %lld claims proven\n",
 	    shown(f.members), shown(f.verified));
 	printf("\033[K  uploads        %lld archives read\n", shown(f.uploads));
