@@ -105,6 +105,7 @@ demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
 	if (v == NULL)
 		demo_fail(d, "%s %s%s: %ld %.200s", method, p->name, path,
 		    status, a.buf != NULL ? a.buf : "(no answer)");
+	json_decref(body);
 	free(text);
 	free(a.buf);
 	free(url);

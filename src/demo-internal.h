@@ -116,7 +116,10 @@ void	 demo_fail(struct demo *d, const char *fmt, ...)
 /* demo-http.c: the peers' control APIs and the upload endpoint */
 int	 demo_http_init(void);
 void	 demo_http_done(void);
-/* A control call; its JSON answer (decref it), or NULL and d->error. */
+/*
+ * A control call; its JSON answer (decref it), or NULL and d->error.
+ * body (NULL: none) is stolen: callers pass json_pack() straight in.
+ */
 json_t	*demo_peer_call(struct demo *d, const struct demo_peer *p,
 	    const char *method, const char *path, json_t *body);
 long long demo_peer_stat(struct demo *d, const struct demo_peer *p,

@@ -439,7 +439,8 @@ demo_as_read(const char *text)
 	size_t		 n;
 
 	for (t = text; *t != '\0'; t++) {
-		if (memcmp(t, "\xe2\x81\xa0", 3) == 0) {
+		/* strncmp: it stops at the end of the text */
+		if (strncmp(t, "\xe2\x81\xa0", 3) == 0) {
 			t += 2;
 			continue;
 		}
