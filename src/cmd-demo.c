@@ -53,6 +53,9 @@
 #define MASTODON_WINDOW	"10"
 #define BLUESKY_RATE	"5000"
 #define BLUESKY_WINDOW	"60"
+/* chat has its own bucket, set through the control API */
+#define CHAT_RATE	3000
+#define CHAT_WINDOW	300
 
 static const char *const secrets[] = {
 	"mastodon-en.token", "mastodon-fr.token",
@@ -112,6 +115,26 @@ write_file(const char *path, const char *text, mode_t mode)
 		return -1;
 	fputs(text, f);
 	return fclose(f);
+}
+
+/* The Bluesky bots' chat budget, advertised in its headers. */
+static int
+chat_limits(struct demo *d)
+{
+	static const char *const bots[] = { DEMO_BSKY_EN, DEMO_BSKY_FR };
+	json_t	*r;
+	size_t	 i;
+
+	for (i = 0; i < 2; i++) {
+		r = demo_peer_call(d, &d->bsky, "POST", "/_peer/rate",
+		    json_pack("{s:s, s:s, s:i, s:i, s:i}", "handle", bots[i],
+		    "bucket", "chat", "limit", CHAT_RATE, "remaining",
+		    CHAT_RATE, "reset_in", CHAT_WINDOW));
+		if (r == NULL)
+			return -1;
+		json_decref(r);
+	}
+	return 0;
 }
 
 /* The folder, its certificate and secrets, the peers. */
@@ -183,6 +206,12 @@ setup(struct demo *d)
 	}
 	free(peer);
 	free(key);
+	if (d->error[0] == '\0')
+		(void)chat_limits(d);
+	d->limits = xasprintf("Mastodon %s statuses per %s s per bot; "
+	    "Bluesky %s points per %s s, chat %d per %d s", MASTODON_RATE,
+	    MASTODON_WINDOW, BLUESKY_RATE, BLUESKY_WINDOW, CHAT_RATE,
+	    CHAT_WINDOW);
 	return d->error[0] == '\0' ? 0 : -1;
 }
 
@@ -323,7 +352,8 @@ script(struct demo *d)
 	if (announce(d) == -1)
 		return -1;
 	demo_phase(d, "1. members register");
-	if (demo_register(d) == -1 || demo_collect_links(d, 120) == -1)
+	if (demo_register(d) == -1 || demo_collect_links(d, 120) == -1 ||
+	    demo_intros(d) == -1)
 		return -1;
 	demo_phase(d, "2. uploads");
 	if (demo_upload_all(d) == -1 || demo_forget(d) == -1)
@@ -494,5 +524,6 @@ cmd_demo(int argc, char **argv)
 	free(d.db);
 	free(d.log);
 	free(d.ca);
+	free(d.limits);
 	return rc;
 }

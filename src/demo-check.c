@@ -3,7 +3,8 @@
  * from the peers' records (the statuses and chat messages as their
  * apps would show them), must be what the stored matches say: the
  * first message_max suggestions in rank order, once; nothing to the
- * member who was forgotten nor to the bot account; no text sent twice.
+ * member who was forgotten nor to the bot account; no text sent twice;
+ * on Mastodon, exactly those who asked named in an introduction.
  * Then the summary, with three conversations as members read them.
  */
 #include "demo-internal.h"
@@ -168,6 +169,32 @@ compare(struct demo *d, struct demo_member *m, const char *have, int max)
 	return rc;
 }
 
+/* Whether a public post of the bots lists acct on a line of its own. */
+static int
+introduced(json_t *bots, const char *acct)
+{
+	json_t	*st;
+	char	*list, *w, *save = NULL;
+	size_t	 i;
+	int	 found = 0;
+
+	json_array_foreach(bots, i, st) {
+		if (strcmp(json_string_value(json_object_get(st,
+		    "visibility")), "direct") == 0)
+			continue;
+		list = xstrdup("");
+		listed(json_string_value(json_object_get(st, "text")), 0,
+		    &list);
+		for (w = strtok_r(list, " ", &save); w != NULL && !found;
+		    w = strtok_r(NULL, " ", &save))
+			found = strcasecmp(w, acct) == 0;
+		free(list);
+		if (found)
+			break;
+	}
+	return found;
+}
+
 static int
 check_mastodon(struct demo *d, int max, size_t *told)
 {
@@ -206,6 +233,13 @@ check_mastodon(struct demo *d, int max, size_t *told)
 			    "visibility")), "direct") == 0)
 				listed(json_string_value(json_object_get(st,
 				    "text")), 1, &have);
+		}
+		if (rc == 0 && introduced(bots, d->m[k].account) !=
+		    d->m[k].intro) {
+			demo_fail(d, "%s asked %sto be introduced, and was %s",
+			    d->m[k].account, d->m[k].intro ? "" : "not ",
+			    d->m[k].intro ? "not" : "");
+			rc = -1;
 		}
 		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
 			rc = -1;
@@ -358,8 +392,8 @@ static void
 conversation_bluesky(struct demo *d, const struct demo_member *m)
 {
 	const char	*bot = m->fr ? DEMO_BSKY_FR : DEMO_BSKY_EN;
-	json_t		*all, *v;
-	const char	*text;
+	json_t		*all, *v, *rec;
+	const char	*text, *parent;
 	char		*path, *who;
 	size_t		 i;
 
@@ -371,9 +405,14 @@ conversation_bluesky(struct demo *d, const struct demo_member *m)
 	who = xasprintf("@%s (reply):", bot);
 	if ((all = demo_peer_call(d, &d->bsky, "GET", path, NULL)) != NULL) {
 		json_array_foreach(all, i, v) {
-			text = json_string_value(json_object_get(
-			    json_object_get(v, "record"), "text"));
-			if (text != NULL && strstr(text, m->account) != NULL)
+			rec = json_object_get(v, "record");
+			text = json_string_value(json_object_get(rec, "text"));
+			parent = json_string_value(json_object_get(
+			    json_object_get(json_object_get(rec, "reply"),
+			    "root"), "uri"));
+			if (text != NULL && parent != NULL &&
+			    m->post_uri != NULL &&
+			    strcmp(parent, m->post_uri) == 0)
 				print_text(who, text);
 		}
 		json_decref(all);
@@ -435,6 +474,7 @@ demo_summary(struct demo *d, size_t told)
 	    demo_peer_stat(d, &d->bsky, "rate_limited"),
 	    demo_peer_stat(d, &d->masto, "rate_limited"),
 	    demo_peer_stat(d, &d->bsky, "rate_limited"));
+	printf("  %-24s %s\n", "rate limits", d->limits);
 	printf("  %-24s %.1f s\n", "time taken", secs);
 
 	printf("\n== three conversations, as the members read them\n");

@@ -43,6 +43,8 @@ struct demo_member {
 	char		*said;		/* the mention, as the member wrote it */
 	char		*token;		/* from the upload link the bot sent */
 	int		 uploaded;
+	int		 intro;		/* asked to be introduced */
+	char		*post_uri;	/* Bluesky: the registering post */
 };
 
 struct demo_peer {
@@ -68,6 +70,7 @@ struct demo {
 	char			*log;
 	char			*ca;
 	int			 port;		/* the daemon's listen port */
+	char			*limits;	/* the peers' rate limits, in words */
 	/* processes, all in one process group (pgid) */
 	pid_t			 pgid;
 	pid_t			 daemon;
@@ -142,6 +145,7 @@ int	 demo_population(struct demo *d);
 int	 demo_register(struct demo *d);
 int	 demo_collect_links(struct demo *d, int secs);
 int	 demo_upload_all(struct demo *d);
+int	 demo_intros(struct demo *d);
 int	 demo_forget(struct demo *d);
 void	 demo_people_free(struct demo *d);
 /* The text a reader sees: WORD JOINERs gone, upload links hidden. */

@@ -194,6 +194,11 @@ say(struct demo *d, struct demo_member *m, const char *text, int is_bot)
 	}
 	if (r == NULL)
 		return -1;
+	/* where the bot's public answer will hang (the summary shows it) */
+	if (m->network == NETWORK_BLUESKY && m->post_uri == NULL &&
+	    json_string_value(json_object_get(r, "uri")) != NULL)
+		m->post_uri = xstrdup(json_string_value(json_object_get(r,
+		    "uri")));
 	json_decref(r);
 	return 0;
 }
@@ -392,6 +397,33 @@ demo_upload_all(struct demo *d)
 	return 0;
 }
 
+/*
+ * One member in six asks to be introduced publicly on the day (a
+ * separate opt-in); once registered, so that the bot knows them.
+ */
+int
+demo_intros(struct demo *d)
+{
+	size_t	i, n = 0;
+	char	*sql;
+	int	 rc;
+
+	for (i = 0; i < d->nm; i++) {
+		if (d->m[i].role != ROLE_PLAIN || i % 6 != 1)
+			continue;
+		if (say(d, &d->m[i], d->m[i].fr ? "présentez-moi" :
+		    "introduce me", 0) == -1)
+			return -1;
+		d->m[i].intro = 1;
+		n++;
+	}
+	sql = xasprintf("SELECT count(*) FROM member WHERE intro_optin = 1");
+	rc = demo_wait_db(d, "the introduction opt-ins", sql, (long long)n,
+	    30);
+	free(sql);
+	return rc;
+}
+
 /* The member who changes their mind, and the store forgetting them. */
 int
 demo_forget(struct demo *d)
@@ -424,6 +456,7 @@ demo_people_free(struct demo *d)
 		free(d->m[i].did);
 		free(d->m[i].said);
 		free(d->m[i].token);
+		free(d->m[i].post_uri);
 	}
 	free(d->m);
 	d->m = NULL;
