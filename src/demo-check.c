@@ -474,6 +474,10 @@ demo_summary(struct demo *d, size_t told)
 	    demo_peer_stat(d, &d->bsky, "rate_limited"),
 	    demo_peer_stat(d, &d->masto, "rate_limited"),
 	    demo_peer_stat(d, &d->bsky, "rate_limited"));
+	printf("  %-24s cut once mid-registration; Mastodon streams opened"
+	    " %lld times, Jetstream %lld\n", "streams",
+	    demo_peer_stat(d, &d->masto, "stream_connects_total"),
+	    demo_peer_stat(d, &d->bsky, "jetstream_connections"));
 	printf("  %-24s %s\n", "rate limits", d->limits);
 	printf("  %-24s %.1f s\n", "time taken", secs);
 

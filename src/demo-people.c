@@ -10,7 +10,8 @@
  * else Bluesky; a third talk French.  Three extra parts of the script:
  * an impostor claims the most followed member's X handle (a contested
  * claim), a Mastodon bot account asks to register (the bot must not
- * answer it), and one member registers, then says "forget me".
+ * answer it), and one member registers, then says "forget me".  Halfway
+ * through the replies both peers cut the daemon's streams.
  */
 #include "demo-internal.h"
 
@@ -213,6 +214,27 @@ wording(const char *tmpl, const char *handle)
 }
 
 /*
+ * Halfway through, both networks cut the daemon's streams, as servers
+ * do: what members write meanwhile must still be answered, once (the
+ * daemon reconnects and catches up from its saved position).
+ */
+static int
+drop_streams(struct demo *d)
+{
+	json_t	*r;
+
+	if ((r = demo_peer_call(d, &d->masto, "POST", "/_peer/streaming",
+	    json_pack("{s:b}", "drop", 1))) == NULL)
+		return -1;
+	json_decref(r);
+	if ((r = demo_peer_call(d, &d->bsky, "POST", "/_peer/jetstream",
+	    json_pack("{s:b}", "drop", 1))) == NULL)
+		return -1;
+	json_decref(r);
+	return 0;
+}
+
+/*
  * Every member follows their bot (so that its private messages reach
  * them), then registers in their words.
  */
@@ -238,6 +260,8 @@ demo_register(struct demo *d)
 		m->said = wording(m->fr ? say_fr[i % NSAY(say_fr)] :
 		    say_en[i % NSAY(say_en)], m->x_handle);
 		if (say(d, m, m->said, m->role == ROLE_BOT) == -1)
+			return -1;
+		if (i == d->nm / 2 && drop_streams(d) == -1)
 			return -1;
 		if (m->network == NETWORK_BLUESKY) {
 			path = xasprintf("/_peer/account?handle=%s",
