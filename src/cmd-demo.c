@@ -509,11 +509,8 @@ cmd_demo(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	} else if (d.keep)
 		printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
-	else {
+	else
 		(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-		printf("\n(the temporary folder is removed: --keep keeps "
-		    "it)\n");
-	}
 	demo_people_free(&d);
 	free(d.masto.base);
 	free(d.bsky.base);

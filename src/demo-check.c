@@ -490,6 +490,10 @@ demo_summary(struct demo *d, size_t told)
 		else
 			conversation_bluesky(d, examples[i]);
 	}
-	printf("\n  store: %s\n  log:   %s\n  (quitx stats -c %s)\n", d->db,
-	    d->log, d->conf);
+	if (d->keep)
+		printf("\n  store: %s\n  log:   %s\n  (quitx stats -c %s)\n",
+		    d->db, d->log, d->conf);
+	else
+		printf("\n  store and logs: %s, removed at exit (--keep keeps "
+		    "them)\n", d->dir);
 }
