@@ -394,6 +394,41 @@ remove_one(const char *path, const struct stat *sb, int flag,
 	return remove(path) == 0 ? 0 : -1;
 }
 
+/*
+ * Everything the demo needs from its libexec folder, before anything
+ * is started: a missing helper is a setup problem, said plainly.
+ */
+static int
+helpers_present(const char *dir)
+{
+	static const struct {
+		const char	*name;
+		int		 mode;
+	} need[] = {
+		{ "mastodon-peer", X_OK }, { "bluesky-peer", X_OK },
+		{ "gen-archive", X_OK }, { "demo.conf", R_OK },
+		{ "messages/en.conf", R_OK }, { "messages/fr.conf", R_OK },
+	};
+	char	*path;
+	size_t	 i;
+	int	 ok = 1;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		path = xasprintf("%s/%s", dir, need[i].name);
+		if (access(path, need[i].mode) == -1) {
+			fprintf(stderr, "quitx demo: %s: %s\n", path,
+			    strerror(errno));
+			ok = 0;
+		}
+		free(path);
+	}
+	if (!ok)
+		fprintf(stderr, "quitx demo: its helpers are installed by "
+		    "`make install`; from a build tree, run `make demo` (or "
+		    "set QUITX_LIBEXEC)\n");
+	return ok;
+}
+
 /* The binary's own path, to run its subcommands. */
 static char *
 self_path(const char *argv0)
@@ -469,6 +504,10 @@ cmd_demo(int argc, char **argv)
 	env = getenv("QUITX_LIBEXEC");
 	d.libexec = xstrdup(env != NULL && *env != '\0' ? env :
 	    QUITX_LIBEXECDIR);
+	if (!helpers_present(d.libexec)) {
+		free(d.libexec);
+		return EXIT_USAGE;
+	}
 	d.self = self_path(argv[0]);
 	d.tty = !plain && isatty(STDOUT_FILENO);
 	d.phase = "";
