@@ -4,7 +4,8 @@
  * apps would show them), must be what the stored matches say: the
  * first message_max suggestions in rank order, once; nothing to the
  * member who was forgotten nor to the bot account; no text sent twice;
- * on Mastodon, exactly those who asked named in an introduction.
+ * on Mastodon, exactly those who asked named in an introduction; the
+ * impostor's claim unproven and the impostor suggested to nobody.
  * Then the summary, with three conversations as members read them.
  */
 #include "demo-internal.h"
@@ -317,6 +318,37 @@ check_bluesky(struct demo *d, int max, size_t *told)
 	return rc;
 }
 
+/*
+ * A handle typed in a reply proves nothing: the impostor's claim stays
+ * unproven, and nobody is suggested the impostor.
+ */
+static int
+check_impostor(struct demo *d)
+{
+	char		*sql;
+	size_t		 k;
+	long long	 n;
+
+	for (k = 0; k < d->nm; k++) {
+		if (d->m[k].role != ROLE_IMPOSTOR)
+			continue;
+		sql = xasprintf("SELECT (SELECT count(*) FROM x_claim c JOIN"
+		    " member m ON m.id = c.member_id WHERE m.account = '%s' AND"
+		    " c.proof <> 'none') + (SELECT count(*) FROM suggestion s"
+		    " JOIN member f ON f.id = s.suggested_id WHERE f.account ="
+		    " '%s')", d->m[k].account, d->m[k].account);
+		n = demo_db_int(d, sql);
+		free(sql);
+		if (n != 0) {
+			demo_fail(d, "the impostor %s claiming @%s is proven or "
+			    "suggested to others", d->m[k].account,
+			    d->m[k].x_handle);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* 0 when every member received what the matches say, once. */
 int
 demo_check(struct demo *d, size_t *told)
@@ -332,7 +364,7 @@ demo_check(struct demo *d, size_t *told)
 	max = conf->campaign.message_max;
 	config_free(conf);
 	if (check_mastodon(d, max, told) == -1 ||
-	    check_bluesky(d, max, told) == -1)
+	    check_bluesky(d, max, told) == -1 || check_impostor(d) == -1)
 		return -1;
 	if (*told == 0) {
 		demo_fail(d, "no member received any suggestion");
@@ -455,6 +487,12 @@ demo_summary(struct demo *d, size_t told)
 	    " || count(*) || ' (contested: ' || (SELECT count(*) FROM x_claim"
 	    " c WHERE EXISTS (SELECT 1 FROM x_claim o WHERE o.handle ="
 	    " c.handle AND o.id <> c.id)) || ' claims)' FROM x_claim");
+	for (i = 0; i < (int)d->nm; i++)
+		if (d->m[i].role == ROLE_IMPOSTOR)
+			printf("  %-24s @%s, claimed by its owner (proven by "
+			    "their archive) and by %s (unproven, suggested to "
+			    "nobody)\n", "contested handle", d->m[i].x_handle,
+			    d->m[i].account);
 	figure(d, "edges", "SELECT count(*) || ' follow edges from ' ||"
 	    " (SELECT count(*) FROM x_upload) || ' archives' FROM x_edge");
 	figure(d, "matches", "SELECT count(*) || ' suggestions for ' ||"
