@@ -20,6 +20,7 @@
 #include "quitx/xmalloc.h"
 
 #define FACET_MENTION	"app.bsky.richtext.facet#mention"
+#define SHOW_LINES	14	/* of one message, in the summary */
 
 /* The members whose conversations the summary shows. */
 static struct demo_member	*examples[3];
@@ -373,17 +374,20 @@ demo_check(struct demo *d, size_t *told)
 	return 0;
 }
 
+/* A message as its reader sees it; a long list cut after a screenful. */
 static void
 print_text(const char *who, const char *text)
 {
 	char	*t = demo_as_read(text), *line, *save = NULL;
-	int	 first = 1;
+	int	 n = 0;
 
 	for (line = strtok_r(t, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		printf("    %-22s %s\n", first ? who : "", line);
-		first = 0;
+	    line = strtok_r(NULL, "\n", &save), n++) {
+		if (n < SHOW_LINES)
+			printf("    %-22s %s\n", n == 0 ? who : "", line);
 	}
+	if (n > SHOW_LINES)
+		printf("    %-22s (%d more lines)\n", "", n - SHOW_LINES);
 	free(t);
 }
 
