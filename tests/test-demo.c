@@ -9,6 +9,7 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -85,13 +86,19 @@ test_demo_small(void **state)
 static pid_t
 children_group(pid_t demo)
 {
-	char	 path[64], buf[512], *p;
-	pid_t	 pgid = 0;
-	FILE	*f;
-	int	 pid, ppid, pg;
+	char		 path[300], buf[512], *p;
+	pid_t		 pgid = 0;
+	DIR		*proc;
+	struct dirent	*e;
+	FILE		*f;
+	int		 ppid, pg;
 
-	for (pid = 1; pid < 4194304 && pgid == 0; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((proc = opendir("/proc")) == NULL)
+		return 0;
+	while (pgid == 0 && (e = readdir(proc)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		if (fgets(buf, sizeof(buf), f) != NULL &&
@@ -101,6 +108,7 @@ children_group(pid_t demo)
 			pgid = pg;
 		fclose(f);
 	}
+	closedir(proc);
 	return pgid;
 }
 
