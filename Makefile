@@ -7,6 +7,8 @@ BINDIR    ?= $(PREFIX)/bin
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 MANDIR    ?= $(PREFIX)/share/man
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+# quitx demo's helpers: the peers, the generator, demo.conf, messages
+LIBEXECDIR ?= $(PREFIX)/libexec/quitx
 DESTDIR   ?=
 
 CC        ?= cc
@@ -38,7 +40,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DQUITX_VERSION='"$(VERSION)"' \
-             -DQUITX_SYSCONFDIR='"$(SYSCONFDIR)"'
+             -DQUITX_SYSCONFDIR='"$(SYSCONFDIR)"' \
+             -DQUITX_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS    ?= $(OPT)
 ALL_CFLAGS = -std=c11 -pthread $(WARN) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -MMD -MP
 # libunistring (Unicode normalisation and case folding for reading
@@ -229,9 +232,16 @@ check-src:
 	  echo "check-src: use bounded functions (snprintf, strtol, strtok_r...)"; \
 	  exit 1; fi
 
+# demo: `quitx demo` from the build tree; its helpers (installed in
+# LIBEXECDIR by `make install`) are gathered by links in $(B)/libexec.
+# DEMO_MEMBERS=N for another population size (default 300).
+DEMO_MEMBERS ?=
 demo: deps $(B)/quitx $(PEER_BIN) $(TOOL_BIN)
-	@sh tests/demo.sh $(abspath $(B)/quitx) $(abspath $(B)/tests/peers) \
-	  $(abspath conf/messages) $(abspath $(B)/tests/tools)
+	@mkdir -p $(B)/libexec
+	@for f in $(abspath $(PEER_BIN) $(TOOL_BIN) conf/demo.conf conf/messages); do \
+	  ln -sfn $$f $(B)/libexec/$${f##*/}; done
+	@QUITX_LIBEXEC=$(abspath $(B)/libexec) $(B)/quitx demo --keep \
+	  $(if $(DEMO_MEMBERS),--members $(DEMO_MEMBERS))
 
 $(B)/bench/%.o: tests/bench/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
@@ -254,7 +264,7 @@ bench: deps $(B)/quitx $(BENCH_BIN) $(PEER_BIN) $(TOOL_BIN)
 	  node tests/bench/jetstream-node.mjs $(B)/bench/jetstream-pool.ndjson; \
 	else echo "bench: node not found: no Node comparison"; fi
 
-install: $(B)/quitx
+install: $(B)/quitx $(PEER_BIN) $(TOOL_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/quitx \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/quitx $(DESTDIR)$(BINDIR)/quitx
@@ -267,6 +277,11 @@ install: $(B)/quitx
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  systemd/quitx.service > $(DESTDIR)$(UNITDIR)/quitx.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/quitx.service
+	install -d $(DESTDIR)$(LIBEXECDIR)/messages
+	install -m 755 $(PEER_BIN) $(TOOL_BIN) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 conf/demo.conf $(DESTDIR)$(LIBEXECDIR)/demo.conf
+	install -m 644 conf/messages/en.conf conf/messages/fr.conf \
+	  $(DESTDIR)$(LIBEXECDIR)/messages/
 
 clean:
 	rm -rf build tests/browser/node_modules

@@ -468,7 +468,9 @@ sweep_step(struct campaign_run *r, struct campaign_env *env, time_t now)
 	if (n < SWEEP_BATCH) {
 		r->sweep = 0;
 		r->cursor = 0;
-		r->next_sweep = now + SWEEP_EVERY;
+		/* next_sweep was set when it began; a check or a DID that
+		   came back since has set it to 0: its member, deferred,
+		   is composed now, not a whole interval later */
 	}
 }
 
@@ -505,6 +507,7 @@ on_tick(lws_sorted_usec_list_t *sul)
 	if (!r->sweep && now >= r->next_sweep) {
 		r->sweep = 1;
 		r->cursor = 0;
+		r->next_sweep = now + SWEEP_EVERY;
 	}
 	if (r->sweep)
 		sweep_step(r, &env, now);

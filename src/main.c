@@ -93,6 +93,20 @@ static const struct cmd commands[] = {
 	  "and first words.  show ID: one post whole, with its parts'\n"
 	  "outbox states.  cancel ID: a pending post is never posted (a\n"
 	  "queued one is in the outbox already: exit 1).\n" },
+	{ "demo", cmd_demo,
+	  "[--members N] [--speed S] [--seed N] [--keep] [--plain]",
+	  "rehearse the whole campaign on this machine (make demo)",
+	  "Starts the local Mastodon-like and Bluesky-like peers on loopback,\n"
+	  "a fresh store in a temporary folder and `quitx run` with the demo\n"
+	  "config (demo.conf), then plays a campaign: the call to register,\n"
+	  "N members (default 300) replying in English and French, uploading\n"
+	  "their X archives through their links, the countdown on a clock\n"
+	  "running S simulated days a second (default 1, at most 4), and the\n"
+	  "campaign day.  Exits 0 only if every member received exactly what\n"
+	  "the matches say, once, and no server answered 429.  --keep keeps\n"
+	  "the folder (store, logs); --plain prints lines instead of the\n"
+	  "live view.  The peers, the generator, demo.conf and the message\n"
+	  "files come from $QUITX_LIBEXEC, else " QUITX_LIBEXECDIR ".\n" },
 	{ "stats", cmd_stats, "[-c FILE] [--json]",
 	  "print counts from the store",
 	  "Bot accounts, members per network, X claims, uploads and edges,\n"

@@ -583,6 +583,53 @@ test_day_bluesky(void **state)
 	fx_destroy(fx);
 }
 
+/*
+ * Bluesky members known by their DID (as those who register by reply
+ * are), more of them than one sweep's batch and than the follow checks
+ * run at once: those deferred while their checks were in flight are
+ * composed once the checks are back, not a whole sweep interval (60 s)
+ * later.  The checks came back during the sweep, whose end used to
+ * push the next sweep a full interval away.
+ */
+static void
+test_day_bluesky_prompt(void **state)
+{
+	struct fixture		*fx = fx_start_bluesky(CAMPAIGN);
+	struct population	 p;
+	char			*did, *sql;
+	size_t			 i;
+
+	(void)state;
+	pop_make_on(fx, &p, 250, 9, 1);
+	fx_wait_db(fx, "SELECT count(*) > 0 FROM suggestion", 1, 20);
+	for (i = 0; i < p.n; i++) {
+		did = fx_bsky_did(fx, p.accounts[i]);
+		sql = xasprintf("UPDATE member SET account = '%s', handle ="
+		    " '%s' WHERE account = '%s'", did, p.accounts[i],
+		    p.accounts[i]);
+		fx_db_exec(fx, sql);
+		free(sql);
+		free(did);
+	}
+	/*
+	 * All but the first 120 members due were checked a moment ago:
+	 * the sweep's first batch starts checks and defers the rest, the
+	 * second starts the last ones, whose answers come back before the
+	 * third and last batch, which starts none.
+	 */
+	fx_db_exec(fx, "INSERT OR REPLACE INTO bsky_follows (member_id,"
+	    " other_did, follows, checked_at) SELECT DISTINCT s.member_id,"
+	    " f.account, 0, CAST(strftime('%s', 'now') AS INTEGER) FROM"
+	    " suggestion s JOIN member f ON f.id = s.suggested_id WHERE"
+	    " f.network = 'bluesky' AND s.member_id NOT IN (SELECT DISTINCT"
+	    " member_id FROM suggestion ORDER BY member_id LIMIT 120)");
+	campaign_start(fx);
+	/* well under the sweep interval */
+	wait_delivered(fx, 40);
+	pop_free(&p);
+	fx_destroy(fx);
+}
+
 int
 main(void)
 {
@@ -591,6 +638,7 @@ main(void)
 		cmocka_unit_test(test_day_killed),
 		cmocka_unit_test(test_day_storm),
 		cmocka_unit_test(test_day_bluesky),
+		cmocka_unit_test(test_day_bluesky_prompt),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
 	const char		*only = getenv("TEST_FILTER");

@@ -28,6 +28,7 @@ int	cmd_match(int argc, char **argv);
 int	cmd_campaign(int argc, char **argv);
 int	cmd_announce(int argc, char **argv);
 int	cmd_schedule(int argc, char **argv);
+int	cmd_demo(int argc, char **argv);
 
 /* Print "quitx NAME: usage: ..." to stderr and return EXIT_USAGE. */
 int	cmd_usage(const char *name);

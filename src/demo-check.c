@@ -1,0 +1,541 @@
+/*
+ * demo-check: the demo as a test.  What each member received, read
+ * from the peers' records (the statuses and chat messages as their
+ * apps would show them), must be what the stored matches say: the
+ * first message_max suggestions in rank order, once; nothing to the
+ * member who was forgotten nor to the bot account; no text sent twice;
+ * on Mastodon, exactly those who asked named in an introduction; the
+ * impostor's claim unproven and the impostor suggested to nobody.
+ * Then the summary, with three conversations as members read them.
+ */
+#include "demo-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "quitx/cmd.h"
+#include "quitx/config.h"
+#include "quitx/xmalloc.h"
+
+#define FACET_MENTION	"app.bsky.richtext.facet#mention"
+#define SHOW_LINES	14	/* of one message, in the summary */
+
+/* The members whose conversations the summary shows. */
+static struct demo_member	*examples[3];
+
+static int
+is_bot_acct(const char *acct)
+{
+	return acct != NULL && (strcasecmp(acct, DEMO_MASTO_EN) == 0 ||
+	    strcasecmp(acct, DEMO_MASTO_FR) == 0);
+}
+
+static void
+append(char **have, const char *word, size_t n)
+{
+	char	*s = xasprintf("%s%s%.*s", *have, **have != '\0' ? " " : "",
+		    (int)n, word);
+
+	free(*have);
+	*have = s;
+}
+
+/*
+ * The accounts a direct status lists: its lines that are one "@acct",
+ * past the "@member " it starts with, as a reader sees them.
+ */
+static void
+listed(const char *text, int skip_first, char **have)
+{
+	char	*t = demo_as_read(text), *line, *save = NULL, *o;
+
+	if (skip_first && (o = strchr(t, ' ')) != NULL)
+		memmove(t, o + 1, strlen(o + 1) + 1);
+	for (line = strtok_r(t, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strchr(line, ' ') != NULL)
+			continue;
+		/* a handle; a DID where the daemon knows no handle */
+		if (line[0] == '@')
+			append(have, line + 1, strlen(line + 1));
+		else if (strncmp(line, "did:", 4) == 0)
+			append(have, line, strlen(line));
+	}
+	free(t);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * No text twice from one sender (Mastodon) or to one recipient (chat):
+ * a duplicate is a resend.  who names the field that scopes a text.
+ */
+static int
+no_twice(struct demo *d, json_t *all, const char *who, const char *what)
+{
+	char		**t;
+	json_t		 *v;
+	const char	 *text, *w;
+	size_t		  i, n = 0;
+	int		  rc = 0;
+
+	t = xcalloc(json_array_size(all) + 1, sizeof(*t));
+	json_array_foreach(all, i, v) {
+		text = json_string_value(json_object_get(v, "text"));
+		w = json_string_value(json_object_get(v, who));
+		if (text != NULL && w != NULL)
+			t[n++] = xasprintf("%s: %s", w, text);
+	}
+	qsort(t, n, sizeof(*t), cmp_str);
+	for (i = 1; i < n && rc == 0; i++)
+		if (strcmp(t[i - 1], t[i]) == 0) {
+			demo_fail(d, "%s sent twice: %.200s", what, t[i]);
+			rc = -1;
+		}
+	for (i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+	return rc;
+}
+
+/* What the peers recorded, beside the store, for a closer look. */
+static void
+keep(struct demo *d, json_t *all, const char *name)
+{
+	char	*path = xasprintf("%s/%s", d->dir, name);
+
+	(void)json_dump_file(all, path, JSON_INDENT(1));
+	free(path);
+}
+
+/* What the matches say member id should read, as handles or accounts. */
+static char *
+wanted(struct demo *d, long long id, const char *net, int max)
+{
+	char	*sql, *want;
+
+	sql = xasprintf("SELECT coalesce(group_concat(a, ' '), '') FROM"
+	    " (SELECT CASE WHEN f.network = 'bluesky' THEN coalesce(f.handle,"
+	    " f.account) ELSE f.account END AS a FROM suggestion s JOIN member f ON f.id ="
+	    " s.suggested_id AND f.discoverable = 1 WHERE s.member_id = %lld"
+	    " AND f.network = '%s' ORDER BY s.rank LIMIT %d)", id, net, max);
+	want = demo_db_text(d, sql);
+	free(sql);
+	return want != NULL ? want : xstrdup("");
+}
+
+static long long
+member_id(struct demo *d, const struct demo_member *m)
+{
+	char		*sql;
+	long long	 id;
+
+	sql = xasprintf("SELECT coalesce((SELECT id FROM member WHERE"
+	    " network = '%s' AND account = '%s'), 0)", m->network ==
+	    NETWORK_MASTODON ? "mastodon" : "bluesky",
+	    m->network == NETWORK_MASTODON ? m->account : m->did);
+	id = demo_db_int(d, sql);
+	free(sql);
+	return id;
+}
+
+/* One member's received list against the matches; 1: got one. */
+static int
+compare(struct demo *d, struct demo_member *m, const char *have, int max)
+{
+	long long	 id = member_id(d, m);
+	char		*want;
+	int		 rc;
+
+	if (id <= 0) {
+		if (*have != '\0') {
+			demo_fail(d, "%s is not a member, yet received [%s]",
+			    m->account, have);
+			return -1;
+		}
+		return 0;
+	}
+	want = wanted(d, id, m->network == NETWORK_MASTODON ? "mastodon" :
+	    "bluesky", max);
+	rc = strcasecmp(have, want) == 0 ? *have != '\0' : -1;
+	if (rc == -1)
+		demo_fail(d, "%s received [%.150s], the matches say [%.150s]",
+		    m->account, have, want);
+	free(want);
+	return rc;
+}
+
+/* Whether a public post of the bots lists acct on a line of its own. */
+static int
+introduced(json_t *bots, const char *acct)
+{
+	json_t	*st;
+	char	*list, *w, *save = NULL;
+	size_t	 i;
+	int	 found = 0;
+
+	json_array_foreach(bots, i, st) {
+		if (strcmp(json_string_value(json_object_get(st,
+		    "visibility")), "direct") == 0)
+			continue;
+		list = xstrdup("");
+		listed(json_string_value(json_object_get(st, "text")), 0,
+		    &list);
+		for (w = strtok_r(list, " ", &save); w != NULL && !found;
+		    w = strtok_r(NULL, " ", &save))
+			found = strcasecmp(w, acct) == 0;
+		free(list);
+		if (found)
+			break;
+	}
+	return found;
+}
+
+static int
+check_mastodon(struct demo *d, int max, size_t *told)
+{
+	json_t		*all, *st, *bots;
+	const char	*to;
+	char		*have;
+	size_t		 i, k;
+	int		 rc = 0, r;
+
+	if ((all = demo_peer_call(d, &d->masto, "GET", "/_peer/statuses",
+	    NULL)) == NULL)
+		return -1;
+	keep(d, all, "mastodon-statuses.json");
+	bots = json_array();
+	json_array_foreach(all, i, st)
+		if (is_bot_acct(json_string_value(json_object_get(st,
+		    "account"))))
+			json_array_append(bots, st);
+	if (no_twice(d, bots, "account", "a status was") == -1)
+		rc = -1;
+	for (k = 0; rc == 0 && k < d->nm; k++) {
+		if (d->m[k].network != NETWORK_MASTODON)
+			continue;
+		have = xstrdup("");
+		json_array_foreach(bots, i, st) {
+			to = json_string_value(json_array_get(json_object_get(
+			    st, "mentions"), 0));
+			if (to == NULL || strcasecmp(to, d->m[k].account) != 0)
+				continue;
+			if (d->m[k].role == ROLE_BOT) {
+				demo_fail(d, "the bot account %s was answered",
+				    d->m[k].account);
+				rc = -1;
+			}
+			if (strcmp(json_string_value(json_object_get(st,
+			    "visibility")), "direct") == 0)
+				listed(json_string_value(json_object_get(st,
+				    "text")), 1, &have);
+		}
+		if (rc == 0 && introduced(bots, d->m[k].account) !=
+		    d->m[k].intro) {
+			demo_fail(d, "%s asked %sto be introduced, and was %s",
+			    d->m[k].account, d->m[k].intro ? "" : "not ",
+			    d->m[k].intro ? "not" : "");
+			rc = -1;
+		}
+		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+			rc = -1;
+		else if (rc == 0 && r == 1) {
+			(*told)++;
+			if (examples[d->m[k].fr] == NULL)
+				examples[d->m[k].fr] = &d->m[k];
+		}
+		free(have);
+	}
+	json_decref(bots);
+	json_decref(all);
+	return rc;
+}
+
+static int
+check_bluesky(struct demo *d, int max, size_t *told)
+{
+	json_t		*all, *msg, *f, *feat;
+	const char	*text, *type;
+	char		*have;
+	long long	 bs, be;
+	size_t		 i, j, k;
+	int		 rc = 0, r;
+
+	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
+	    NULL)) == NULL)
+		return -1;
+	keep(d, all, "bluesky-messages.json");
+	if (no_twice(d, all, "to", "a chat message was") == -1)
+		rc = -1;
+	for (k = 0; rc == 0 && k < d->nm; k++) {
+		if (d->m[k].network != NETWORK_BLUESKY || d->m[k].did == NULL)
+			continue;
+		have = xstrdup("");
+		json_array_foreach(all, i, msg) {
+			if (strcmp(json_string_value(json_object_get(msg,
+			    "to")), d->m[k].did) != 0)
+				continue;
+			text = json_string_value(json_object_get(msg, "text"));
+			listed(text, 0, &have);
+			/* a mention facet covers "@handle" exactly */
+			json_array_foreach(json_object_get(msg, "facets"), j,
+			    f) {
+				feat = json_array_get(json_object_get(f,
+				    "features"), 0);
+				type = json_string_value(json_object_get(feat,
+				    "$type"));
+				if (type == NULL || strcmp(type,
+				    FACET_MENTION) != 0)
+					continue;
+				bs = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteStart"));
+				be = json_integer_value(json_object_get(
+				    json_object_get(f, "index"), "byteEnd"));
+				if (bs < 0 || be <= bs + 1 ||
+				    (size_t)be > strlen(text) || text[bs] != '@') {
+					demo_fail(d, "a mention facet on the "
+					    "wrong bytes: %.100s", text);
+					rc = -1;
+					break;
+				}
+			}
+		}
+		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+			rc = -1;
+		else if (rc == 0 && r == 1) {
+			(*told)++;
+			if (examples[2] == NULL)
+				examples[2] = &d->m[k];
+		}
+		free(have);
+	}
+	json_decref(all);
+	return rc;
+}
+
+/*
+ * A handle typed in a reply proves nothing: the impostor's claim stays
+ * unproven, and nobody is suggested the impostor.
+ */
+static int
+check_impostor(struct demo *d)
+{
+	char		*sql;
+	size_t		 k;
+	long long	 n;
+
+	for (k = 0; k < d->nm; k++) {
+		if (d->m[k].role != ROLE_IMPOSTOR)
+			continue;
+		sql = xasprintf("SELECT (SELECT count(*) FROM x_claim c JOIN"
+		    " member m ON m.id = c.member_id WHERE m.account = '%s' AND"
+		    " c.proof <> 'none') + (SELECT count(*) FROM suggestion s"
+		    " JOIN member f ON f.id = s.suggested_id WHERE f.account ="
+		    " '%s')", d->m[k].account, d->m[k].account);
+		n = demo_db_int(d, sql);
+		free(sql);
+		if (n != 0) {
+			demo_fail(d, "the impostor %s claiming @%s is proven or "
+			    "suggested to others", d->m[k].account,
+			    d->m[k].x_handle);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 0 when every member received what the matches say, once. */
+int
+demo_check(struct demo *d, size_t *told)
+{
+	struct config	*conf;
+	int		 max;
+
+	*told = 0;
+	if ((conf = cmd_load_config(d->conf)) == NULL) {
+		demo_fail(d, "%s: cannot load it again", d->conf);
+		return -1;
+	}
+	max = conf->campaign.message_max;
+	config_free(conf);
+	if (check_mastodon(d, max, told) == -1 ||
+	    check_bluesky(d, max, told) == -1 || check_impostor(d) == -1)
+		return -1;
+	if (*told == 0) {
+		demo_fail(d, "no member received any suggestion");
+		return -1;
+	}
+	return 0;
+}
+
+/* A message as its reader sees it; a long list cut after a screenful. */
+static void
+print_text(const char *who, const char *text)
+{
+	char	*t = demo_as_read(text), *line, *save = NULL;
+	int	 n = 0;
+
+	for (line = strtok_r(t, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), n++) {
+		if (n < SHOW_LINES)
+			printf("    %-22s %s\n", n == 0 ? who : "", line);
+	}
+	if (n > SHOW_LINES)
+		printf("    %-22s (%d more lines)\n", "", n - SHOW_LINES);
+	free(t);
+}
+
+static void
+conversation_mastodon(struct demo *d, const struct demo_member *m)
+{
+	json_t		*all, *st;
+	const char	*to, *vis;
+	char		*who;
+	size_t		 i;
+
+	printf("\n  @%s on Mastodon, to @%s:\n", m->account, m->fr ?
+	    DEMO_MASTO_FR : DEMO_MASTO_EN);
+	who = xasprintf("@%s:", m->account);
+	print_text(who, m->said);
+	free(who);
+	if ((all = demo_peer_call(d, &d->masto, "GET", "/_peer/statuses",
+	    NULL)) == NULL)
+		return;
+	json_array_foreach(all, i, st) {
+		to = json_string_value(json_array_get(json_object_get(st,
+		    "mentions"), 0));
+		if (!is_bot_acct(json_string_value(json_object_get(st,
+		    "account"))) || to == NULL ||
+		    strcasecmp(to, m->account) != 0)
+			continue;
+		vis = json_string_value(json_object_get(st, "visibility"));
+		who = xasprintf("@%s (%s):", json_string_value(json_object_get(
+		    st, "account")), strcmp(vis, "direct") == 0 ? "private" :
+		    vis);
+		print_text(who, json_string_value(json_object_get(st, "text")));
+		free(who);
+	}
+	json_decref(all);
+}
+
+static void
+conversation_bluesky(struct demo *d, const struct demo_member *m)
+{
+	const char	*bot = m->fr ? DEMO_BSKY_FR : DEMO_BSKY_EN;
+	json_t		*all, *v, *rec;
+	const char	*text, *parent;
+	char		*path, *who;
+	size_t		 i;
+
+	printf("\n  @%s on Bluesky, to @%s:\n", m->account, bot);
+	who = xasprintf("@%s:", m->account);
+	print_text(who, m->said);
+	free(who);
+	path = xasprintf("/_peer/posts?handle=%s", bot);
+	who = xasprintf("@%s (reply):", bot);
+	if ((all = demo_peer_call(d, &d->bsky, "GET", path, NULL)) != NULL) {
+		json_array_foreach(all, i, v) {
+			rec = json_object_get(v, "record");
+			text = json_string_value(json_object_get(rec, "text"));
+			parent = json_string_value(json_object_get(
+			    json_object_get(json_object_get(rec, "reply"),
+			    "root"), "uri"));
+			if (text != NULL && parent != NULL &&
+			    m->post_uri != NULL &&
+			    strcmp(parent, m->post_uri) == 0)
+				print_text(who, text);
+		}
+		json_decref(all);
+	}
+	free(who);
+	free(path);
+	who = xasprintf("@%s (chat):", bot);
+	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
+	    NULL)) != NULL) {
+		json_array_foreach(all, i, v)
+			if (strcmp(json_string_value(json_object_get(v, "to")),
+			    m->did) == 0)
+				print_text(who, json_string_value(
+				    json_object_get(v, "text")));
+		json_decref(all);
+	}
+	free(who);
+}
+
+static void
+figure(struct demo *d, const char *label, const char *sql)
+{
+	char	*v = demo_db_text(d, sql);
+
+	printf("  %-24s %s\n", label, v != NULL ? v : "?");
+	free(v);
+}
+
+void
+demo_summary(struct demo *d, size_t told)
+{
+	double	secs = (double)(demo_now_ms() - d->started_ms) / 1000.0;
+	int	i;
+
+	printf("\n== summary\n");
+	figure(d, "members", "SELECT count(*) || ' (' || sum(network ="
+	    " 'mastodon') || ' Mastodon, ' || sum(network = 'bluesky') ||"
+	    " ' Bluesky; ' || sum(lang = 'fr') || ' in French)' FROM member");
+	figure(d, "verified claims", "SELECT sum(proof <> 'none') || ' of '"
+	    " || count(*) || ' (contested: ' || (SELECT count(*) FROM x_claim"
+	    " c WHERE EXISTS (SELECT 1 FROM x_claim o WHERE o.handle ="
+	    " c.handle AND o.id <> c.id)) || ' claims)' FROM x_claim");
+	for (i = 0; i < (int)d->nm; i++)
+		if (d->m[i].role == ROLE_IMPOSTOR)
+			printf("  %-24s @%s, claimed by its owner (proven by "
+			    "their archive) and by %s (unproven, suggested to "
+			    "nobody)\n", "contested handle", d->m[i].x_handle,
+			    d->m[i].account);
+	figure(d, "edges", "SELECT count(*) || ' follow edges from ' ||"
+	    " (SELECT count(*) FROM x_upload) || ' archives' FROM x_edge");
+	figure(d, "matches", "SELECT count(*) || ' suggestions for ' ||"
+	    " count(DISTINCT member_id) || ' members' FROM suggestion");
+	figure(d, "countdown posts", "SELECT count(*) || ' (' || (SELECT"
+	    " count(*) FROM scheduled_post WHERE kind = 'countdown' AND"
+	    " state = 'skipped') || ' skipped)' FROM scheduled_post WHERE"
+	    " kind = 'countdown' AND state = 'queued'");
+	figure(d, "messages delivered", "SELECT count(*) || ' (' || (SELECT"
+	    " group_concat(kind || ' ' || n, ', ') FROM (SELECT kind,"
+	    " count(*) AS n FROM outbox WHERE state = 'sent' GROUP BY kind"
+	    " ORDER BY kind)) || ')' FROM outbox WHERE state = 'sent'");
+	printf("  %-24s %zu members, each list as the matches say, once\n",
+	    "suggestions received", told);
+	printf("  %-24s %lld (Mastodon %lld, Bluesky %lld)\n", "429s seen",
+	    demo_peer_stat(d, &d->masto, "rate_limited") +
+	    demo_peer_stat(d, &d->bsky, "rate_limited"),
+	    demo_peer_stat(d, &d->masto, "rate_limited"),
+	    demo_peer_stat(d, &d->bsky, "rate_limited"));
+	printf("  %-24s cut once mid-registration; Mastodon streams opened"
+	    " %lld times, Jetstream %lld\n", "streams",
+	    demo_peer_stat(d, &d->masto, "stream_connects_total"),
+	    demo_peer_stat(d, &d->bsky, "jetstream_connections"));
+	printf("  %-24s %s\n", "rate limits", d->limits);
+	printf("  %-24s %.1f s\n", "time taken", secs);
+
+	printf("\n== three conversations, as the members read them\n");
+	for (i = 0; i < 3; i++) {
+		if (examples[i] == NULL)
+			continue;
+		if (examples[i]->network == NETWORK_MASTODON)
+			conversation_mastodon(d, examples[i]);
+		else
+			conversation_bluesky(d, examples[i]);
+	}
+	if (d->keep)
+		printf("\n  store: %s\n  log:   %s\n  (quitx stats -c %s)\n",
+		    d->db, d->log, d->conf);
+	else
+		printf("\n  store and logs: %s, removed at exit (--keep keeps "
+		    "them)\n", d->dir);
+}

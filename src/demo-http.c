@@ -1,0 +1,161 @@
+/*
+ * demo-http: the demo's HTTP with libcurl, blocking and one call at a
+ * time (a script, not a server): the peers' control APIs over HTTPS,
+ * trusting only the demo's certificate, and the daemon's endpoints
+ * over plain HTTP on loopback, as the team's proxy reaches them.
+ */
+#include "demo-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "quitx/xmalloc.h"
+
+/* The peers' answers are lists of every status: large, but bounded. */
+#define ANSWER_MAX	(256 * 1024 * 1024)
+
+struct answer {
+	char	*buf;
+	size_t	 len;
+};
+
+static CURL	*easy;
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct answer	*a = arg;
+
+	n *= size;
+	if (a->len + n > ANSWER_MAX)
+		return 0;
+	a->buf = xreallocarray(a->buf, a->len + n + 1, 1);
+	memcpy(a->buf + a->len, p, n);
+	a->len += n;
+	a->buf[a->len] = '\0';
+	return n;
+}
+
+int
+demo_http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (easy = curl_easy_init()) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+demo_http_done(void)
+{
+	curl_easy_cleanup(easy);
+	easy = NULL;
+	curl_global_cleanup();
+}
+
+/* One request on the shared handle (its connections are reused). */
+static long
+request(const char *ca, const char *method, const char *url,
+    struct curl_slist *hdrs, const char *body, curl_mime *mime,
+    struct answer *a, long timeout)
+{
+	long	status = -1;
+
+	curl_easy_reset(easy);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, a);
+	if (ca != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
+	if (hdrs != NULL)
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+	if (mime != NULL)
+		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
+	else if (body != NULL)
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+	if (curl_easy_perform(easy) == CURLE_OK)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+json_t *
+demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
+    const char *path, json_t *body)
+{
+	struct answer		 a = { NULL, 0 };
+	struct curl_slist	*hdrs;
+	json_t			*v = NULL;
+	char			*url, *text = NULL;
+	long			 status;
+
+	url = xasprintf("%s%s", p->base, path);
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT);
+	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	status = request(d->ca, method, url, hdrs, text, NULL, &a, 30);
+	curl_slist_free_all(hdrs);
+	if (status == 200 && a.buf != NULL)
+		v = json_loadb(a.buf, a.len, 0, NULL);
+	if (v == NULL)
+		demo_fail(d, "%s %s%s: %ld %.200s", method, p->name, path,
+		    status, a.buf != NULL ? a.buf : "(no answer)");
+	json_decref(body);
+	free(text);
+	free(a.buf);
+	free(url);
+	return v;
+}
+
+long long
+demo_peer_stat(struct demo *d, const struct demo_peer *p, const char *name)
+{
+	json_t		*v = demo_peer_call(d, p, "GET", "/_peer/stats", NULL);
+	long long	 n = json_integer_value(json_object_get(v, name));
+
+	json_decref(v);
+	return n;
+}
+
+/*
+ * The zip as one file part named "file", as the page's form without
+ * JavaScript sends it, asking for the JSON answer the page reads.
+ */
+long
+demo_upload(struct demo *d, const char *url, const char *file, char **answer)
+{
+	struct answer		 a = { NULL, 0 };
+	struct curl_slist	*hdrs;
+	curl_mime		*mime;
+	curl_mimepart		*part;
+	long			 status;
+
+	(void)d;
+	mime = curl_mime_init(easy);
+	part = curl_mime_addpart(mime);
+	curl_mime_name(part, "file");
+	curl_mime_filedata(part, file);
+	curl_mime_type(part, "application/zip");
+	hdrs = curl_slist_append(NULL, "Accept: application/json");
+	status = request(NULL, "POST", url, hdrs, NULL, mime, &a, 120);
+	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
+	*answer = a.buf;
+	return status;
+}
+
+long
+demo_http_get(const char *url)
+{
+	struct answer	a = { NULL, 0 };
+	long		status;
+
+	status = request(NULL, "GET", url, NULL, NULL, NULL, &a, 2);
+	free(a.buf);
+	return status;
+}
