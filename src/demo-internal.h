@@ -83,6 +83,8 @@ struct demo {
 	int64_t			 sim_start;
 	int64_t			 sim_anchor;
 	double			 sim_speed;
+	/* QUITX_CLOCK as the daemon has it, for the commands run beside it */
+	char			 sim_clock[96];
 	/* progress */
 	const char		*phase;
 	int64_t			 started_ms;

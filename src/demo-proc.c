@@ -213,7 +213,12 @@ demo_run(struct demo *d, const char *const argv[], const char *log)
 	pid_t	pid;
 	int	st;
 
-	if ((pid = demo_spawn(d, argv, log, log, NULL)) == -1)
+	/*
+	 * On the daemon's calendar: `quitx announce` reads the time from
+	 * it, as the team's would beside a rehearsing daemon.
+	 */
+	if ((pid = demo_spawn(d, argv, log, log, d->sim_clock[0] != '\0' ?
+	    d->sim_clock : NULL)) == -1)
 		return -1;
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR)
@@ -284,6 +289,7 @@ demo_daemon_start(struct demo *d, const char *start, double speed)
 	d->sim_speed = speed;
 	clock = xasprintf("%s,%.0f,%lld", start, speed,
 	    (long long)d->sim_anchor);
+	snprintf(d->sim_clock, sizeof(d->sim_clock), "%s", clock);
 	url = xasprintf("http://127.0.0.1:%d/healthz", d->port);
 	d->daemon = demo_spawn(d, argv, NULL, d->log, clock);
 	free(clock);
