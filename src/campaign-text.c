@@ -552,10 +552,14 @@ campaign_suggestion_parts(const struct templates *t, enum lang lang,
 	v.network = network_title(net);
 	v.count = count;
 	snprintf(count, sizeof(count), "%zu", n + more);
-	if ((text = render(t, lang, net, followup ?
-	    T_SUGGESTIONS_FOLLOWUP_HEADER : T_SUGGESTIONS_HEADER, &v)) == NULL)
-		goto out;
-	line_add(&l, text, 0);
+	/* none on their network (all on Mastodon): no empty list */
+	if (n + more > 0) {
+		if ((text = render(t, lang, net, followup ?
+		    T_SUGGESTIONS_FOLLOWUP_HEADER : T_SUGGESTIONS_HEADER,
+		    &v)) == NULL)
+			goto out;
+		line_add(&l, text, 0);
+	}
 	for (i = 0; i < n; i++)
 		account_line(&l, net, &list[i], i == 0);
 	if (more > 0) {
@@ -568,10 +572,12 @@ campaign_suggestion_parts(const struct templates *t, enum lang lang,
 	if (csv_link != NULL) {
 		snprintf(count, sizeof(count), "%zu", csv_count);
 		v.link = csv_link;
-		if ((text = render(t, lang, net, T_SUGGESTIONS_CSV, &v)) ==
+		/* to a Bluesky member, those on Mastodon are not listed */
+		if ((text = render(t, lang, net, net == NETWORK_MASTODON ?
+		    T_SUGGESTIONS_CSV : T_SUGGESTIONS_CSV_ELSEWHERE, &v)) ==
 		    NULL)
 			goto out;
-		line_add(&l, text, 1);
+		line_add(&l, text, n + more > 0);
 	}
 	pack_init(&pk, net, room, RICHTEXT_CHAT_GRAPHEMES,
 	    RICHTEXT_CHAT_BYTES);

@@ -77,6 +77,8 @@ static const struct {
 				    V_COUNT | V_NETWORK },
 	[T_SUGGESTIONS_MORE] =	{ "suggestions_more", V_COUNT },
 	[T_SUGGESTIONS_CSV] =	{ "suggestions_csv", V_COUNT | V_LINK },
+	[T_SUGGESTIONS_CSV_ELSEWHERE] = { "suggestions_csv_elsewhere",
+				    V_COUNT | V_LINK },
 	[T_SUGGESTIONS_NONE] =	{ "suggestions_none", 0 },
 	[T_INTRO_HEADER] =	{ "intro_header", V_NETWORK,
 				    TEMPLATE_MAX_POST_CHARS },

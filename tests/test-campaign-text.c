@@ -611,8 +611,8 @@ test_suggestions_bluesky(void **state)
 		list[i].account = accts[i];
 		list[i].handle = handles[i];
 	}
-	want_add(&w, render(t, LANG_FR, T_SUGGESTIONS_CSV, "40", NULL, LINK),
-	    1);
+	want_add(&w, render(t, LANG_FR, T_SUGGESTIONS_CSV_ELSEWHERE, "40", NULL,
+	    LINK), 1);
 	assert_int_equal(campaign_suggestion_parts(t, LANG_FR, NETWORK_BLUESKY,
 	    0, list, 400, 0, LINK, 40, 0, &p, &np), 0);
 	assert_true(np > 1);
@@ -674,6 +674,29 @@ test_suggestions_bluesky_offsets(void **state)
 	campaign_parts_free(p, np);
 	free(want);
 	free(h);
+}
+
+/*
+ * A Bluesky member whose matches are all on Mastodon: no empty list
+ * under a "(0)" header, only where to find them.
+ */
+static void
+test_suggestions_bluesky_elsewhere(void **state)
+{
+	const struct templates	*t = *state;
+	struct campaign_part	*p;
+	char			*want;
+	size_t			 np;
+
+	assert_int_equal(campaign_suggestion_parts(t, LANG_EN, NETWORK_BLUESKY,
+	    0, NULL, 0, 0, LINK, 4, 0, &p, &np), 0);
+	assert_int_equal(np, 1);
+	want = render(t, LANG_EN, T_SUGGESTIONS_CSV_ELSEWHERE, "4", NULL,
+	    LINK);
+	assert_string_equal(p[0].text, want);
+	assert_non_null(strstr(p[0].text, "4 of the people you followed"));
+	campaign_parts_free(p, np);
+	free(want);
 }
 
 /* The byte limit binds before the grapheme limit: long clusters. */
@@ -1030,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_suggestions_mastodon_many),
 		cmocka_unit_test(test_suggestions_bluesky),
 		cmocka_unit_test(test_suggestions_bluesky_offsets),
+		cmocka_unit_test(test_suggestions_bluesky_elsewhere),
 		cmocka_unit_test(test_suggestions_bluesky_bytes),
 		cmocka_unit_test(test_suggestions_bluesky_edge),
 		cmocka_unit_test(test_emoji_templates),

@@ -45,6 +45,7 @@ enum tmpl {
 	T_SUGGESTIONS_FOLLOWUP_HEADER,	/* the same, for those new since */
 	T_SUGGESTIONS_MORE,
 	T_SUGGESTIONS_CSV,		/* Mastodon's follows-import file */
+	T_SUGGESTIONS_CSV_ELSEWHERE,	/* the same, to a member elsewhere */
 	T_SUGGESTIONS_NONE,		/* `suggestions`: no one yet */
 	T_INTRO_HEADER,			/* the public introductions */
 	T_ASK_FOLLOW,			/* Bluesky chat refused: follow me */
