@@ -68,7 +68,8 @@ FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_RUNS ?= 10000
 
 .PHONY: all check check-unit check-asan check-fuzz check-src fuzz demo bench \
-        install clean deps browser-deps pkgconfig-ok atproto-deps check-atproto
+        install clean deps browser-deps pkgconfig-ok atproto-deps check-atproto \
+        FORCE
 
 all: $(B)/quitx
 
@@ -81,6 +82,16 @@ pkgconfig-ok:
 $(B)/obj/%.o: src/%.c | pkgconfig-ok
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The install paths compiled in: the files that use them are rebuilt
+# when they change (`make`, then `make install PREFIX=/usr`).
+PATHS_NOW  = SYSCONFDIR=$(SYSCONFDIR) LIBEXECDIR=$(LIBEXECDIR)
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(PATHS_NOW)" ]; then \
+	  echo "$(PATHS_NOW)" > $@; fi
+$(B)/obj/main.o $(B)/obj/config.o $(B)/obj/cmd-demo.o: $(B)/paths.stamp
+FORCE:
 
 $(B)/obj/www-assets.o: src/www-assets.S $(WWW_FILES)
 	@mkdir -p $(@D)
