@@ -1191,9 +1191,11 @@ on_member_resolved(struct bluesky *b, const struct http_response *res,
 	free(r);
 }
 
-int
-bluesky_resolve_handle(struct bluesky *b, const char *handle,
-    bluesky_resolved_fn done, void *arg)
+/* One identity question: nsid?param=value, answered through done. */
+static int
+ask_identity(struct bluesky *b, const char *nsid, const char *param,
+    const char *value, bsky_done_fn on_answer, bluesky_resolved_fn done,
+    void *arg)
 {
 	struct resolution	*r;
 	char			*esc, *query;
@@ -1203,13 +1205,20 @@ bluesky_resolve_handle(struct bluesky *b, const char *handle,
 	r = xcalloc(1, sizeof(*r));
 	r->done = done;
 	r->arg = arg;
-	esc = curl_escape(handle, 0);
-	query = xasprintf("handle=%s", esc);
+	esc = curl_escape(value, 0);
+	query = xasprintf("%s=%s", param, esc);
 	curl_free(esc);
-	(void)bsky_xrpc(b, "GET", "com.atproto.identity.resolveHandle", query,
-	    NULL, 0, on_member_resolved, r);
+	(void)bsky_xrpc(b, "GET", nsid, query, NULL, 0, on_answer, r);
 	free(query);
 	return 0;
+}
+
+int
+bluesky_resolve_handle(struct bluesky *b, const char *handle,
+    bluesky_resolved_fn done, void *arg)
+{
+	return ask_identity(b, "com.atproto.identity.resolveHandle", "handle",
+	    handle, on_member_resolved, done, arg);
 }
 
 static void
@@ -1246,21 +1255,8 @@ int
 bluesky_profile_handle(struct bluesky *b, const char *did,
     bluesky_resolved_fn done, void *arg)
 {
-	struct resolution	*r;
-	char			*esc, *query;
-
-	if (!bsky_session_open(b) || b->stopping)
-		return -1;
-	r = xcalloc(1, sizeof(*r));
-	r->done = done;
-	r->arg = arg;
-	esc = curl_escape(did, 0);
-	query = xasprintf("actor=%s", esc);
-	curl_free(esc);
-	(void)bsky_xrpc(b, "GET", "app.bsky.actor.getProfile", query, NULL, 0,
-	    on_member_profile, r);
-	free(query);
-	return 0;
+	return ask_identity(b, "app.bsky.actor.getProfile", "actor", did,
+	    on_member_profile, done, arg);
 }
 
 int

@@ -285,24 +285,32 @@ parse_digits(const char *s, int digits)
 	return v;
 }
 
+/* A YYYY-MM-DD date from 2000 on: 0, or -1 after saying what key wants. */
+static int
+parse_date(struct loader *ld, const config_setting_t *s, const char *key,
+    const char *example, int *y, int *m, int *d)
+{
+	const char	*v = config_setting_get_string(s);
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
+	    (*y = parse_digits(v, 4)) < 2000 ||
+	    (*m = parse_digits(v + 5, 2)) < 1 || *m > 12 ||
+	    (*d = parse_digits(v + 8, 2)) < 1 ||
+	    *d > clock_days_in_month(*y, *m)) {
+		lerr(ld, s, "'%s' must be a date YYYY-MM-DD, like \"%s\"", key,
+		    example);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_day(struct loader *ld, const config_setting_t *s, void *dst)
 {
 	struct config_campaign	*c = dst;
-	const char		*v = config_setting_get_string(s);
-	int			 y, m, d;
 
-	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
-	    (y = parse_digits(v, 4)) < 2000 || (m = parse_digits(v + 5, 2)) < 1 ||
-	    m > 12 || (d = parse_digits(v + 8, 2)) < 1 ||
-	    d > clock_days_in_month(y, m)) {
-		lerr(ld, s, "'campaign.day' must be a date YYYY-MM-DD, "
-		    "like \"2027-01-20\"");
-		return;
-	}
-	c->year = y;
-	c->month = m;
-	c->day = d;
+	(void)parse_date(ld, s, "campaign.day", "2027-01-20", &c->year,
+	    &c->month, &c->day);
 }
 
 static void
@@ -571,20 +579,9 @@ static void
 parse_cd_first_day(struct loader *ld, const config_setting_t *s, void *dst)
 {
 	struct config_countdown	*c = dst;
-	const char		*v = config_setting_get_string(s);
-	int			 y, m, d;
 
-	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
-	    (y = parse_digits(v, 4)) < 2000 || (m = parse_digits(v + 5, 2)) < 1 ||
-	    m > 12 || (d = parse_digits(v + 8, 2)) < 1 ||
-	    d > clock_days_in_month(y, m)) {
-		lerr(ld, s, "'countdown.first_day' must be a date YYYY-MM-DD, "
-		    "like \"2027-01-10\"");
-		return;
-	}
-	c->first_year = y;
-	c->first_month = m;
-	c->first_day = d;
+	(void)parse_date(ld, s, "countdown.first_day", "2027-01-10",
+	    &c->first_year, &c->first_month, &c->first_day);
 }
 
 static void
