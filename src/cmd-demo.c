@@ -306,7 +306,7 @@ announce(struct demo *d)
 	if (rc == 0)
 		rc = demo_wait_db(d, "the call to register", "SELECT count(*)"
 		    " FROM outbox WHERE idem_key LIKE 'sched:%' AND state ="
-		    " 'sent'", 4, 30);
+		    " 'sent'", NULL, 4, 30);
 	return rc;
 }
 
@@ -316,7 +316,7 @@ wait_outbox_empty(struct demo *d, const char *what, int secs)
 {
 	return demo_wait_db(d, what, "SELECT count(*) FROM outbox WHERE"
 	    " state IN ('queued', 'sending') AND not_before <="
-	    " CAST(strftime('%s', 'now') AS INTEGER) + 5", 0, secs);
+	    " CAST(strftime('%s', 'now') AS INTEGER) + 5", NULL, 0, secs);
 }
 
 /* Every suggestion not yet sent either went out or cannot be. */
@@ -331,7 +331,8 @@ wait_delivered(struct demo *d, int secs)
 	    " AND NOT EXISTS (SELECT 1 FROM suggestion_sent t WHERE"
 	    " t.member_id = m.id AND t.suggested_id = s.suggested_id) AND NOT"
 	    " EXISTS (SELECT 1 FROM bsky_follows b WHERE b.member_id = m.id"
-	    " AND b.other_did = f.account AND b.follows = 1)))", 0, secs);
+	    " AND b.other_did = f.account AND b.follows = 1)))", NULL, 0,
+	    secs);
 }
 
 static int
@@ -362,8 +363,8 @@ script(struct demo *d)
 	/* matches made after the last upload, replies all out */
 	if (demo_wait_db(d, "the match", "SELECT coalesce((SELECT"
 	    " CAST(value AS INTEGER) FROM campaign_state WHERE key ="
-	    " 'match_at') > (SELECT max(completed_at) FROM x_upload), 0)", 1,
-	    60) == -1 || wait_outbox_empty(d, "the replies", 60) == -1)
+	    " 'match_at') > (SELECT max(completed_at) FROM x_upload), 0)", NULL,
+	    1, 60) == -1 || wait_outbox_empty(d, "the replies", 60) == -1)
 		return -1;
 
 	/* a week before the day, a simulated day a second (or --speed) */
@@ -374,7 +375,8 @@ script(struct demo *d)
 	    wait_connected(d) == -1)
 		return -1;
 	if (demo_wait_db(d, "the countdown", "SELECT count(*) > 0 FROM outbox"
-	    " WHERE kind = 'suggestions'", 1, (int)(10 / d->speed) + 30) == -1)
+	    " WHERE kind = 'suggestions'", NULL, 1, (int)(10 / d->speed) + 30)
+	    == -1)
 		return -1;
 	demo_phase(d, "4. the campaign day");
 	if (wait_delivered(d, 300) == -1 ||

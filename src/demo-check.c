@@ -114,46 +114,69 @@ keep(struct demo *d, json_t *all, const char *name)
 	free(path);
 }
 
-/* What the matches say member id should read, as handles or accounts. */
-static char *
-wanted(struct demo *d, long long id, const char *net, int max)
+static const char *
+net_name(enum network net)
 {
-	char	*sql, *want;
+	return net == NETWORK_MASTODON ? "mastodon" : "bluesky";
+}
 
-	sql = xasprintf("SELECT coalesce(group_concat(a, ' '), '') FROM"
-	    " (SELECT CASE WHEN f.network = 'bluesky' THEN coalesce(f.handle,"
-	    " f.account) ELSE f.account END AS a FROM suggestion s JOIN member f ON f.id ="
-	    " s.suggested_id AND f.discoverable = 1 WHERE s.member_id = %lld"
-	    " AND f.network = '%s' ORDER BY s.rank LIMIT %d)", id, net, max);
-	want = demo_db_text(d, sql);
-	free(sql);
+/*
+ * What the matches say member id should read, as handles or accounts;
+ * NULL when the store cannot say (d->error).
+ */
+static char *
+wanted(struct demo *d, long long id, enum network net, int max)
+{
+	char		 sid[32], smax[32], *want;
+	const char	*args[] = { sid, net_name(net), smax, NULL };
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(smax, sizeof(smax), "%d", max);
+	if (demo_db_lookup_text(d, "SELECT coalesce(group_concat(a, ' '), '')"
+	    " FROM (SELECT CASE WHEN f.network = 'bluesky' THEN"
+	    " coalesce(f.handle, f.account) ELSE f.account END AS a FROM"
+	    " suggestion s JOIN member f ON f.id = s.suggested_id AND"
+	    " f.discoverable = 1 WHERE s.member_id = CAST(?1 AS INTEGER) AND"
+	    " f.network = ?2 ORDER BY s.rank LIMIT CAST(?3 AS INTEGER))", args,
+	    &want) != 1)
+		return NULL;
 	return want != NULL ? want : xstrdup("");
 }
 
-static long long
-member_id(struct demo *d, const struct demo_member *m)
+/* The member's id: 1 (*id set), 0 (not a member), -1 (d->error). */
+static int
+member_id(struct demo *d, const struct demo_member *m, long long *id)
 {
-	char		*sql;
-	long long	 id;
+	const char	*args[] = { net_name(m->network), m->network ==
+			    NETWORK_MASTODON ? m->account : m->did, NULL };
+	int		 r;
 
-	sql = xasprintf("SELECT coalesce((SELECT id FROM member WHERE"
-	    " network = '%s' AND account = '%s'), 0)", m->network ==
-	    NETWORK_MASTODON ? "mastodon" : "bluesky",
-	    m->network == NETWORK_MASTODON ? m->account : m->did);
-	id = demo_db_int(d, sql);
-	free(sql);
-	return id;
+	if ((r = demo_db_lookup(d, "SELECT id FROM member WHERE network = ?"
+	    " AND account = ?", args, id)) == 1 && *id <= 0) {
+		demo_fail(d, "%s: member id %lld in the store", m->account,
+		    *id);
+		return -1;
+	}
+	return r;
 }
 
 /* One member's received list against the matches; 1: got one. */
 static int
 compare(struct demo *d, struct demo_member *m, const char *have, int max)
 {
-	long long	 id = member_id(d, m);
+	long long	 id;
 	char		*want;
-	int		 rc;
+	int		 rc, r;
 
-	if (id <= 0) {
+	if ((r = member_id(d, m, &id)) == -1)
+		return -1;
+	if (r == 0) {
+		/* who registered and stayed must be there */
+		if (m->role == ROLE_PLAIN || m->role == ROLE_IMPOSTOR) {
+			demo_fail(d, "%s registered, yet is not a member",
+			    m->account);
+			return -1;
+		}
 		if (*have != '\0') {
 			demo_fail(d, "%s is not a member, yet received [%s]",
 			    m->account, have);
@@ -161,8 +184,8 @@ compare(struct demo *d, struct demo_member *m, const char *have, int max)
 		}
 		return 0;
 	}
-	want = wanted(d, id, m->network == NETWORK_MASTODON ? "mastodon" :
-	    "bluesky", max);
+	if ((want = wanted(d, id, m->network, max)) == NULL)
+		return -1;
 	rc = strcasecmp(have, want) == 0 ? *have != '\0' : -1;
 	if (rc == -1)
 		demo_fail(d, "%s received [%.150s], the matches say [%.150s]",
@@ -326,20 +349,20 @@ check_bluesky(struct demo *d, int max, size_t *told)
 static int
 check_impostor(struct demo *d)
 {
-	char		*sql;
 	size_t		 k;
 	long long	 n;
 
 	for (k = 0; k < d->nm; k++) {
+		const char	*args[] = { d->m[k].account, NULL };
+
 		if (d->m[k].role != ROLE_IMPOSTOR)
 			continue;
-		sql = xasprintf("SELECT (SELECT count(*) FROM x_claim c JOIN"
-		    " member m ON m.id = c.member_id WHERE m.account = '%s' AND"
-		    " c.proof <> 'none') + (SELECT count(*) FROM suggestion s"
-		    " JOIN member f ON f.id = s.suggested_id WHERE f.account ="
-		    " '%s')", d->m[k].account, d->m[k].account);
-		n = demo_db_int(d, sql);
-		free(sql);
+		if (demo_db_lookup(d, "SELECT (SELECT count(*) FROM x_claim c"
+		    " JOIN member m ON m.id = c.member_id WHERE m.account = ?1"
+		    " AND c.proof <> 'none') + (SELECT count(*) FROM suggestion"
+		    " s JOIN member f ON f.id = s.suggested_id WHERE f.account ="
+		    " ?1)", args, &n) == -1)
+			return -1;
 		if (n != 0) {
 			demo_fail(d, "the impostor %s claiming @%s is proven or "
 			    "suggested to others", d->m[k].account,
@@ -355,6 +378,7 @@ int
 demo_check(struct demo *d, size_t *told)
 {
 	struct config	*conf;
+	size_t		 told_m = 0, told_b = 0, plain_m = 0, plain_b = 0, k;
 	int		 max;
 
 	*told = 0;
@@ -364,13 +388,24 @@ demo_check(struct demo *d, size_t *told)
 	}
 	max = conf->campaign.message_max;
 	config_free(conf);
-	if (check_mastodon(d, max, told) == -1 ||
-	    check_bluesky(d, max, told) == -1 || check_impostor(d) == -1)
+	if (check_mastodon(d, max, &told_m) == -1 ||
+	    check_bluesky(d, max, &told_b) == -1 || check_impostor(d) == -1)
 		return -1;
-	if (*told == 0) {
-		demo_fail(d, "no member received any suggestion");
+	/* a network whose members all read nothing is no pass */
+	for (k = 0; k < d->nm; k++) {
+		if (d->m[k].role != ROLE_PLAIN)
+			continue;
+		if (d->m[k].network == NETWORK_MASTODON)
+			plain_m++;
+		else
+			plain_b++;
+	}
+	if ((plain_m > 0 && told_m == 0) || (plain_b > 0 && told_b == 0)) {
+		demo_fail(d, "no %s member received a list of suggestions",
+		    plain_m > 0 && told_m == 0 ? "Mastodon" : "Bluesky");
 		return -1;
 	}
+	*told = told_m + told_b;
 	return 0;
 }
 

@@ -136,11 +136,20 @@ long	 demo_upload(struct demo *d, const char *url, const char *file,
 long	 demo_http_get(const char *url);
 
 /* demo-store.c: read-only looks at the daemon's store */
-long long demo_db_int(struct demo *d, const char *sql);
+/* args: the values of sql's ?s, NULL-terminated (NULL: none). */
+/* For progress: one integer, or -1 when the store cannot answer. */
+long long demo_db_int(struct demo *d, const char *sql,
+	    const char *const args[]);
+/* For the check: 1 (*v set), 0 (no row), -1 (an error, d->error). */
+int	 demo_db_lookup(struct demo *d, const char *sql,
+	    const char *const args[], long long *v);
+int	 demo_db_lookup_text(struct demo *d, const char *sql,
+	    const char *const args[], char **v);
+/* For the summary: one text (free it), or NULL. */
 char	*demo_db_text(struct demo *d, const char *sql);
 /* Wait up to secs for sql to give want (progress shown); 0 or -1. */
 int	 demo_wait_db(struct demo *d, const char *what, const char *sql,
-	    long long want, int secs);
+	    const char *const args[], long long want, int secs);
 
 /* demo-people.c: the population and what its members do */
 int	 demo_population(struct demo *d);

@@ -429,8 +429,6 @@ int
 demo_intros(struct demo *d)
 {
 	size_t	i, n = 0;
-	char	*sql;
-	int	 rc;
 
 	for (i = 0; i < d->nm; i++) {
 		if (d->m[i].role != ROLE_PLAIN || i % 6 != 1)
@@ -441,30 +439,26 @@ demo_intros(struct demo *d)
 		d->m[i].intro = 1;
 		n++;
 	}
-	sql = xasprintf("SELECT count(*) FROM member WHERE intro_optin = 1");
-	rc = demo_wait_db(d, "the introduction opt-ins", sql, (long long)n,
-	    30);
-	free(sql);
-	return rc;
+	return demo_wait_db(d, "the introduction opt-ins", "SELECT count(*)"
+	    " FROM member WHERE intro_optin = 1", NULL, (long long)n, 30);
 }
 
 /* The member who changes their mind, and the store forgetting them. */
 int
 demo_forget(struct demo *d)
 {
-	char	*sql;
 	size_t	 i;
 	int	 rc = 0;
 
-	for (i = 0; i < d->nm; i++) {
+	for (i = 0; i < d->nm && rc == 0; i++) {
+		const char	*args[] = { d->m[i].account, NULL };
+
 		if (d->m[i].role != ROLE_FORGET)
 			continue;
 		if (say(d, &d->m[i], "forget me", 0) == -1)
 			return -1;
-		sql = xasprintf("SELECT count(*) FROM member WHERE account ="
-		    " '%s'", d->m[i].account);
-		rc = demo_wait_db(d, "forget me", sql, 0, 30);
-		free(sql);
+		rc = demo_wait_db(d, "forget me", "SELECT count(*) FROM member"
+		    " WHERE account = ?", args, 0, 30);
 	}
 	return rc;
 }
