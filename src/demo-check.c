@@ -42,12 +42,23 @@ append(char **have, const char *word, size_t n)
 	*have = s;
 }
 
+/* The first number in a line, or -1. */
+static long long
+number_in(const char *line)
+{
+	line += strcspn(line, "0123456789");
+	return *line != '\0' ? strtoll(line, NULL, 10) : -1;
+}
+
 /*
  * The accounts a direct status lists: its lines that are one "@acct",
- * past the "@member " it starts with, as a reader sees them.
+ * past the "@member " it starts with, as a reader sees them.  counts
+ * (NULL: not wanted) adds up the numbers the text gives: [0] in the
+ * "…and N more." line, [1] in the follows-import line (the one with
+ * the /f/ link).
  */
 static void
-listed(const char *text, int skip_first, char **have)
+listed(const char *text, int skip_first, char **have, long long *counts)
 {
 	char	*t = demo_as_read(text), *line, *save = NULL, *o;
 
@@ -55,6 +66,12 @@ listed(const char *text, int skip_first, char **have)
 		memmove(t, o + 1, strlen(o + 1) + 1);
 	for (line = strtok_r(t, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
+		if (counts != NULL && strncmp(line, "\xe2\x80\xa6", 3) == 0 &&
+		    number_in(line) >= 0)
+			counts[0] += number_in(line);
+		else if (counts != NULL && strstr(line, "/f/") != NULL &&
+		    number_in(line) >= 0)
+			counts[1] += number_in(line);
 		if (strchr(line, ' ') != NULL)
 			continue;
 		/* a handle; a DID where the daemon knows no handle */
@@ -143,6 +160,90 @@ wanted(struct demo *d, long long id, enum network net, int max)
 	return want != NULL ? want : xstrdup("");
 }
 
+/*
+ * The numbers the matches say member id reads, as campaign.c counts
+ * them: [0] its own network's suggestions past the first max (the
+ * "…and N more." line), [1] all its Mastodon ones (the follows-import
+ * line).  0, or -1 (d->error).
+ */
+static int
+expected_counts(struct demo *d, long long id, enum network net, int max,
+    long long want[2])
+{
+	char		 sid[32], smax[32];
+	const char	*own[] = { sid, net_name(net), smax, NULL };
+	const char	*masto[] = { sid, "mastodon", NULL };
+	static const char sql[] = "SELECT count(*) FROM suggestion s JOIN"
+	    " member f ON f.id = s.suggested_id AND f.discoverable = 1 WHERE"
+	    " s.member_id = CAST(?1 AS INTEGER) AND f.network = ?2";
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(smax, sizeof(smax), "%d", max);
+	if (demo_db_lookup(d, "SELECT max(count(*) - CAST(?3 AS INTEGER), 0)"
+	    " FROM suggestion s JOIN member f ON f.id = s.suggested_id AND"
+	    " f.discoverable = 1 WHERE s.member_id = CAST(?1 AS INTEGER) AND"
+	    " f.network = ?2", own, &want[0]) == -1 ||
+	    demo_db_lookup(d, sql, masto, &want[1]) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The follows-import file the link in the message serves, from the
+ * daemon as a member's browser gets it: its accounts must be the
+ * member's Mastodon suggestions.  0, or -1 (d->error).
+ */
+static int
+check_csv(struct demo *d, const struct demo_member *m, long long id,
+    const char *token)
+{
+	char		 sid[32], *url, *body = NULL, *want = NULL, *got,
+			*line, *save = NULL, **acct;
+	const char	*args[] = { sid, NULL };
+	size_t		 n = 0, i;
+	long		 status;
+	int		 rc = -1;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	url = xasprintf("http://127.0.0.1:%d/f/%s", d->port, token);
+	status = demo_http_fetch(url, &body, 10);
+	free(url);
+	if (status != 200 || body == NULL) {
+		demo_fail(d, "%s's follows-import link: HTTP %ld", m->account,
+		    status);
+		free(body);
+		return -1;
+	}
+	/* its account lines, past the header, in one order */
+	acct = xcalloc(strlen(body) + 1, sizeof(*acct));
+	for (line = strtok_r(body, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "Account address,", 16) != 0) {
+			line[strcspn(line, ",")] = '\0';
+			acct[n++] = line;
+		}
+	qsort(acct, n, sizeof(*acct), cmp_str);
+	got = xstrdup("");
+	for (i = 0; i < n; i++)
+		append(&got, acct[i], strlen(acct[i]));
+	if (demo_db_lookup_text(d, "SELECT coalesce(group_concat(a, ' '), '')"
+	    " FROM (SELECT f.account AS a FROM suggestion s JOIN member f ON"
+	    " f.id = s.suggested_id AND f.discoverable = 1 WHERE s.member_id ="
+	    " CAST(?1 AS INTEGER) AND f.network = 'mastodon' ORDER BY"
+	    " f.account)", args, &want) == 1 && want != NULL) {
+		if (strcmp(got, want) == 0)
+			rc = 0;
+		else
+			demo_fail(d, "%s's follows-import file lists [%.150s], "
+			    "the matches say [%.150s]", m->account, got, want);
+	}
+	free(want);
+	free(got);
+	free(acct);
+	free(body);
+	return rc;
+}
+
 /* The member's id: 1 (*id set), 0 (not a member), -1 (d->error). */
 static int
 member_id(struct demo *d, const struct demo_member *m, long long *id)
@@ -162,9 +263,10 @@ member_id(struct demo *d, const struct demo_member *m, long long *id)
 
 /* One member's received list against the matches; 1: got one. */
 static int
-compare(struct demo *d, struct demo_member *m, const char *have, int max)
+compare(struct demo *d, struct demo_member *m, const char *have,
+    const long long counts[2], const char *ftoken, int max)
 {
-	long long	 id;
+	long long	 id, want_n[2];
 	char		*want;
 	int		 rc, r;
 
@@ -177,7 +279,8 @@ compare(struct demo *d, struct demo_member *m, const char *have, int max)
 			    m->account);
 			return -1;
 		}
-		if (*have != '\0') {
+		if (*have != '\0' || counts[0] != 0 || counts[1] != 0 ||
+		    ftoken != NULL) {
 			demo_fail(d, "%s is not a member, yet received [%s]",
 			    m->account, have);
 			return -1;
@@ -191,6 +294,16 @@ compare(struct demo *d, struct demo_member *m, const char *have, int max)
 		demo_fail(d, "%s received [%.150s], the matches say [%.150s]",
 		    m->account, have, want);
 	free(want);
+	if (rc == -1 || expected_counts(d, id, m->network, max, want_n) == -1)
+		return -1;
+	if (counts[0] != want_n[0] || counts[1] != want_n[1]) {
+		demo_fail(d, "%s read \"%lld more\" and %lld to import from "
+		    "Mastodon, the matches say %lld and %lld", m->account,
+		    counts[0], counts[1], want_n[0], want_n[1]);
+		return -1;
+	}
+	if (ftoken != NULL && check_csv(d, m, id, ftoken) == -1)
+		return -1;
 	return rc;
 }
 
@@ -209,7 +322,7 @@ introduced(json_t *bots, const char *acct)
 			continue;
 		list = xstrdup("");
 		listed(json_string_value(json_object_get(st, "text")), 0,
-		    &list);
+		    &list, NULL);
 		for (w = strtok_r(list, " ", &save); w != NULL && !found;
 		    w = strtok_r(NULL, " ", &save))
 			found = strcasecmp(w, acct) == 0;
@@ -224,8 +337,10 @@ static int
 check_mastodon(struct demo *d, int max, size_t *told)
 {
 	json_t		*all, *st, *bots;
-	const char	*to;
+	const char	*to, *text, *vis;
 	char		*have;
+	char		*ftoken;
+	long long	 counts[2];
 	size_t		 i, k;
 	int		 rc = 0, r;
 
@@ -244,6 +359,8 @@ check_mastodon(struct demo *d, int max, size_t *told)
 		if (d->m[k].network != NETWORK_MASTODON)
 			continue;
 		have = xstrdup("");
+		counts[0] = counts[1] = 0;
+		ftoken = NULL;
 		json_array_foreach(bots, i, st) {
 			to = json_string_value(json_array_get(json_object_get(
 			    st, "mentions"), 0));
@@ -254,10 +371,15 @@ check_mastodon(struct demo *d, int max, size_t *told)
 				    d->m[k].account);
 				rc = -1;
 			}
-			if (strcmp(json_string_value(json_object_get(st,
-			    "visibility")), "direct") == 0)
-				listed(json_string_value(json_object_get(st,
-				    "text")), 1, &have);
+			text = json_string_value(json_object_get(st, "text"));
+			vis = json_string_value(json_object_get(st,
+			    "visibility"));
+			if (text == NULL || vis == NULL ||
+			    strcmp(vis, "direct") != 0)
+				continue;
+			listed(text, 1, &have, counts);
+			if (ftoken == NULL)
+				ftoken = demo_link_token(text, "/f/");
 		}
 		if (rc == 0 && introduced(bots, d->m[k].account) !=
 		    d->m[k].intro) {
@@ -266,7 +388,8 @@ check_mastodon(struct demo *d, int max, size_t *told)
 			    d->m[k].intro ? "not" : "");
 			rc = -1;
 		}
-		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+		if (rc == 0 && (r = compare(d, &d->m[k], have, counts, ftoken,
+		    max)) == -1)
 			rc = -1;
 		else if (rc == 0 && r == 1) {
 			(*told)++;
@@ -274,6 +397,7 @@ check_mastodon(struct demo *d, int max, size_t *told)
 				examples[d->m[k].fr] = &d->m[k];
 		}
 		free(have);
+		free(ftoken);
 	}
 	json_decref(bots);
 	json_decref(all);
@@ -285,8 +409,8 @@ check_bluesky(struct demo *d, int max, size_t *told)
 {
 	json_t		*all, *msg, *f, *feat;
 	const char	*text, *type;
-	char		*have;
-	long long	 bs, be;
+	char		*have, *ftoken;
+	long long	 bs, be, counts[2];
 	size_t		 i, j, k;
 	int		 rc = 0, r;
 
@@ -300,12 +424,18 @@ check_bluesky(struct demo *d, int max, size_t *told)
 		if (d->m[k].network != NETWORK_BLUESKY || d->m[k].did == NULL)
 			continue;
 		have = xstrdup("");
+		counts[0] = counts[1] = 0;
+		ftoken = NULL;
 		json_array_foreach(all, i, msg) {
 			if (strcmp(json_string_value(json_object_get(msg,
 			    "to")), d->m[k].did) != 0)
 				continue;
 			text = json_string_value(json_object_get(msg, "text"));
-			listed(text, 0, &have);
+			if (text == NULL)
+				continue;
+			listed(text, 0, &have, counts);
+			if (ftoken == NULL)
+				ftoken = demo_link_token(text, "/f/");
 			/* a mention facet covers "@handle" exactly */
 			json_array_foreach(json_object_get(msg, "facets"), j,
 			    f) {
@@ -329,7 +459,8 @@ check_bluesky(struct demo *d, int max, size_t *told)
 				}
 			}
 		}
-		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+		if (rc == 0 && (r = compare(d, &d->m[k], have, counts, ftoken,
+		    max)) == -1)
 			rc = -1;
 		else if (rc == 0 && r == 1) {
 			(*told)++;
@@ -337,6 +468,7 @@ check_bluesky(struct demo *d, int max, size_t *told)
 				examples[2] = &d->m[k];
 		}
 		free(have);
+		free(ftoken);
 	}
 	json_decref(all);
 	return rc;

@@ -159,3 +159,14 @@ demo_http_get(const char *url)
 	free(a.buf);
 	return status;
 }
+
+long
+demo_http_fetch(const char *url, char **body, long timeout)
+{
+	struct answer	a = { NULL, 0 };
+	long		status;
+
+	status = request(NULL, "GET", url, NULL, NULL, NULL, &a, timeout);
+	*body = a.buf;
+	return status;
+}

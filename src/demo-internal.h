@@ -134,6 +134,8 @@ long	 demo_upload(struct demo *d, const char *url, const char *file,
 	    char **answer);
 /* GET url over plain HTTP (the daemon); the status, or -1. */
 long	 demo_http_get(const char *url);
+/* The same, with the answer's body (free it; NULL: none). */
+long	 demo_http_fetch(const char *url, char **body, long timeout);
 
 /* demo-store.c: read-only looks at the daemon's store */
 /* args: the values of sql's ?s, NULL-terminated (NULL: none). */
@@ -159,6 +161,8 @@ int	 demo_upload_all(struct demo *d);
 int	 demo_intros(struct demo *d);
 int	 demo_forget(struct demo *d);
 void	 demo_people_free(struct demo *d);
+/* The token of the first link prefix ("/u/", "/f/") in text, or NULL. */
+char	*demo_link_token(const char *text, const char *prefix);
 /* The text a reader sees: WORD JOINERs gone, upload links hidden. */
 char	*demo_as_read(const char *text);
 

@@ -280,16 +280,15 @@ demo_register(struct demo *d)
 	return 0;
 }
 
-/* The token of the first upload link in text, or NULL. */
-static char *
-link_token(const char *text)
+char *
+demo_link_token(const char *text, const char *prefix)
 {
-	const char	*p = text != NULL ? strstr(text, "/u/") : NULL;
+	const char	*p = text != NULL ? strstr(text, prefix) : NULL;
 	size_t		 n = 0;
 
 	if (p == NULL)
 		return NULL;
-	p += 3;
+	p += strlen(prefix);
 	while (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_')
 		n++;
 	return n >= 22 ? xasprintf("%.*s", (int)n, p) : NULL;
@@ -324,7 +323,7 @@ read_links(struct demo *d)
 			if (d->m[k].token == NULL && d->m[k].network ==
 			    NETWORK_MASTODON && strcasecmp(d->m[k].account,
 			    to) == 0)
-				d->m[k].token = link_token(text);
+				d->m[k].token = demo_link_token(text, "/u/");
 	}
 	json_decref(all);
 	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
@@ -336,7 +335,7 @@ read_links(struct demo *d)
 		for (k = 0; to != NULL && k < d->nm; k++)
 			if (d->m[k].token == NULL && d->m[k].did != NULL &&
 			    strcmp(d->m[k].did, to) == 0)
-				d->m[k].token = link_token(text);
+				d->m[k].token = demo_link_token(text, "/u/");
 	}
 	json_decref(all);
 	for (k = 0; k < d->nm; k++)
