@@ -163,7 +163,8 @@ fail:
 
 /*
  * Start argv[0] in the demo's process group, stdout to out (a file, or
- * NULL: /dev/null), stderr appended to errlog, QUITX_CLOCK set to clock
+ * NULL: /dev/null), stderr appended to errlog (the same file as out,
+ * or NULL: where stdout goes), QUITX_CLOCK set to clock
  * (NULL: unset).  The pid, or -1.
  */
 pid_t
@@ -186,15 +187,24 @@ demo_spawn(struct demo *d, const char *const argv[], const char *out,
 			setenv("QUITX_CLOCK", clock, 1);
 		else
 			unsetenv("QUITX_CLOCK");
-		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		if ((fd = open("/dev/null", O_RDONLY)) != -1 && fd != 0) {
 			dup2(fd, 0);
+			close(fd);
+		}
 		fd = open(out != NULL ? out : "/dev/null",
 		    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd != -1)
+		if (fd != -1 && fd != 1) {
 			dup2(fd, 1);
-		fd = open(errlog, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd != -1)
+			close(fd);
+		}
+		/* one file: one offset, or each would write over the other */
+		if (errlog == NULL || (out != NULL && strcmp(errlog, out) == 0))
+			dup2(1, 2);
+		else if ((fd = open(errlog, O_WRONLY | O_CREAT | O_APPEND,
+		    0600)) != -1 && fd != 2) {
 			dup2(fd, 2);
+			close(fd);
+		}
 		execv(argv[0], (char *const *)argv);
 		fprintf(stderr, "quitx demo: %s: %s\n", argv[0],
 		    strerror(errno));
