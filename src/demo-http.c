@@ -56,6 +56,19 @@ demo_http_done(void)
 	curl_global_cleanup();
 }
 
+/* A Ctrl-C ends a transfer under way (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return demo_interrupted != 0;
+}
+
 /* One request on the shared handle (its connections are reused). */
 static long
 request(const char *ca, const char *method, const char *url,
@@ -70,6 +83,8 @@ request(const char *ca, const char *method, const char *url,
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 	if (ca != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
 	if (hdrs != NULL)

@@ -220,8 +220,9 @@ demo_spawn(struct demo *d, const char *const argv[], const char *out,
 int
 demo_run(struct demo *d, const char *const argv[], const char *log)
 {
-	pid_t	pid;
-	int	st;
+	struct timespec	ts = { 0, 20 * 1000000L };
+	pid_t		pid, r;
+	int		st, killed = 0;
 
 	/*
 	 * On the daemon's calendar: `quitx announce` reads the time from
@@ -230,9 +231,16 @@ demo_run(struct demo *d, const char *const argv[], const char *log)
 	if ((pid = demo_spawn(d, argv, log, log, d->sim_clock[0] != '\0' ?
 	    d->sim_clock : NULL)) == -1)
 		return -1;
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
+	/* polled, so that a Ctrl-C at any moment stops the helper too */
+	while ((r = waitpid(pid, &st, WNOHANG)) != pid) {
+		if (r == -1 && errno != EINTR)
 			return -1;
+		if (demo_interrupted && !killed) {
+			kill(pid, SIGTERM);
+			killed = 1;
+		}
+		nanosleep(&ts, NULL);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
