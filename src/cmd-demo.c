@@ -269,7 +269,8 @@ wait_connected(struct demo *d)
 		    demo_peer_stat(d, &d->bsky, "jetstream_active") >= 1 &&
 		    demo_peer_stat(d, &d->bsky, "create_session") >= 2)
 			return 0;
-		if (d->error[0] != '\0' || demo_sleep_ms(100) == -1)
+		if (!demo_alive(d) || d->error[0] != '\0' ||
+		    demo_sleep_ms(100) == -1)
 			return -1;
 	}
 	demo_fail(d, "the bots did not connect within 15 s (log: %s)", d->log);

@@ -111,6 +111,11 @@ int	 demo_peer_start(struct demo *d, struct demo_peer *p,
 	    const char *const argv[]);
 /* `quitx run`, its QUITX_CLOCK reading start (ISO 8601) at speed. */
 int	 demo_daemon_start(struct demo *d, const char *start, double speed);
+/*
+ * 1 while the daemon runs (or none was started); 0, with d->error,
+ * once it has exited.  Every wait looks at it.
+ */
+int	 demo_alive(struct demo *d);
 /* SIGTERM, and the daemon must exit 0 within 20 s. */
 int	 demo_daemon_stop(struct demo *d);
 /* Everything the demo started: SIGTERM, wait, SIGKILL what is left. */

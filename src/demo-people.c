@@ -354,10 +354,9 @@ demo_collect_links(struct demo *d, int secs)
 		want += d->m[k].role == ROLE_PLAIN ||
 		    d->m[k].role == ROLE_FORGET;
 	for (;;) {
-		have = 0;
 		if ((have = read_links(d)) >= want)
 			break;
-		if (d->error[0] != '\0')
+		if (!demo_alive(d) || d->error[0] != '\0')
 			return -1;
 		demo_view(d, 0);
 		if (demo_now_ms() > end) {
@@ -399,7 +398,8 @@ demo_upload_all(struct demo *d)
 		for (tries = 0; tries < 50; tries++) {
 			answer = NULL;
 			status = demo_upload(d, url, zip, &answer);
-			if (status != 503 && status != 429)
+			if ((status != 503 && status != 429) ||
+			    !demo_alive(d))
 				break;
 			free(answer);
 			if (demo_sleep_ms(200) == -1)

@@ -330,6 +330,20 @@ demo_daemon_start(struct demo *d, const char *start, double speed)
 }
 
 int
+demo_alive(struct demo *d)
+{
+	int	st;
+
+	if (d->daemon <= 0 || waitpid(d->daemon, &st, WNOHANG) != d->daemon)
+		return 1;
+	d->daemon = 0;
+	demo_fail(d, "the daemon exited (status %d) during %s; its log: %s",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), d->phase,
+	    d->log);
+	return 0;
+}
+
+int
 demo_daemon_stop(struct demo *d)
 {
 	int	i, st = 0;

@@ -129,6 +129,9 @@ demo_wait_db(struct demo *d, const char *what, const char *sql,
 	for (;;) {
 		if ((got = demo_db_int(d, sql, args)) == want)
 			return 0;
+		/* a daemon gone, or a failure met meanwhile: no use waiting */
+		if (!demo_alive(d) || d->error[0] != '\0')
+			return -1;
 		demo_view(d, 0);
 		if (demo_now_ms() > end) {
 			demo_fail(d, "%s: not within %d s", what, secs);
