@@ -141,13 +141,20 @@ chat_limits(struct demo *d)
 static int
 setup(struct demo *d)
 {
-	char	 err[256], *key, *path, *peer, rs[32];
-	size_t	 i;
+	const char	*tmp = getenv("TMPDIR");
+	char		 err[256], *key, *path, *peer, rs[32];
+	size_t		 i;
 
-	d->dir = xasprintf("%s/quitx-demo.XXXXXX", getenv("TMPDIR") != NULL ?
-	    getenv("TMPDIR") : "/tmp");
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	d->dir = xasprintf("%s/quitx-demo.XXXXXX", tmp);
 	if (mkdtemp(d->dir) == NULL) {
-		demo_fail(d, "%s: %s", d->dir, strerror(errno));
+		/* not d->dir: its name was made up, never made */
+		demo_fail(d, "%s: cannot make the demo's folder in it: %s",
+		    tmp, strerror(errno));
+		/* no folder: nothing to keep nor to remove */
+		free(d->dir);
+		d->dir = NULL;
 		return -1;
 	}
 	d->conf = xasprintf("%s/quitx.conf", d->dir);
@@ -542,6 +549,8 @@ cmd_demo(int argc, char **argv)
 		    "started is stopped\n");
 		if (!d.keep && d.dir != NULL)
 			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		else if (d.dir != NULL)
+			fprintf(stderr, "quitx demo: kept: %s\n", d.dir);
 		rc = 130;
 	} else if (rc != EXIT_OK || d.error[0] != '\0') {
 		fprintf(stderr, "\nquitx demo: FAILED: %s\n", d.error);

@@ -25,6 +25,11 @@ look(struct demo *d, sqlite3 **db, sqlite3_stmt **q, const char *sql,
 	int	i, rc;
 
 	*q = NULL;
+	*db = NULL;
+	if (d->db == NULL) {
+		snprintf(err, errlen, "no store yet");
+		return SQLITE_CANTOPEN;
+	}
 	if ((rc = sqlite3_open_v2(d->db, db, SQLITE_OPEN_READONLY, NULL)) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "%s", *db != NULL ?
