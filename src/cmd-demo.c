@@ -57,10 +57,13 @@
 #define CHAT_RATE	3000
 #define CHAT_WINDOW	300
 
+/* The bots' secrets, in this order: the peers are given the same. */
 static const char *const secrets[] = {
 	"mastodon-en.token", "mastodon-fr.token",
 	"bluesky-en.password", "bluesky-fr.password",
 };
+#define NSECRETS	(sizeof(secrets) / sizeof(secrets[0]))
+#define SECRET_BYTES	16
 
 /* The call to register, per language (its bots: --accounts en, fr). */
 static const char *const call_text[2] = {
@@ -142,8 +145,10 @@ static int
 setup(struct demo *d)
 {
 	const char	*tmp = getenv("TMPDIR");
-	char		 err[256], *key, *path, *peer, rs[32];
-	size_t		 i;
+	char		 err[256], *key, *path, *peer, *text;
+	char		 secret[NSECRETS][2 * SECRET_BYTES + 1];
+	unsigned char	 raw[SECRET_BYTES];
+	size_t		 i, j;
 
 	if (tmp == NULL || *tmp == '\0')
 		tmp = "/tmp";
@@ -170,20 +175,28 @@ setup(struct demo *d)
 	path = xasprintf("%s/secrets", d->dir);
 	mkdir(path, 0700);
 	free(path);
-	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+	/* random: another local user cannot guess the bots' secrets */
+	for (i = 0; i < NSECRETS; i++) {
+		if (getentropy(raw, sizeof(raw)) == -1) {
+			demo_fail(d, "getentropy: %s", strerror(errno));
+			free(key);
+			return -1;
+		}
+		for (j = 0; j < sizeof(raw); j++)
+			snprintf(secret[i] + 2 * j, 3, "%02x", raw[j]);
 		path = xasprintf("%s/secrets/%s", d->dir, secrets[i]);
-		snprintf(rs, sizeof(rs), "demo-%zu-%ld\n", i, (long)getpid());
-		if (write_file(path, rs, 0600) == -1)
+		text = xasprintf("%s\n", secret[i]);
+		if (write_file(path, text, 0600) == -1)
 			demo_fail(d, "%s: %s", path, strerror(errno));
+		free(text);
 		free(path);
 	}
+	explicit_bzero(raw, sizeof(raw));
 
 	peer = xasprintf("%s/mastodon-peer", d->libexec);
-	{
-		char *tok_en = xasprintf(DEMO_MASTO_EN ":demo-0-%ld",
-		    (long)getpid());
-		char *tok_fr = xasprintf(DEMO_MASTO_FR ":demo-1-%ld",
-		    (long)getpid());
+	if (d->error[0] == '\0') {
+		char *tok_en = xasprintf(DEMO_MASTO_EN ":%s", secret[0]);
+		char *tok_fr = xasprintf(DEMO_MASTO_FR ":%s", secret[1]);
 		const char *argv[] = { peer, "--port", "0", "--cert", d->ca, "--key",
 		    key, "--domain", "mastodon.test", "--account", tok_en,
 		    "--account", tok_fr, "--rate-limit", MASTODON_RATE,
@@ -197,10 +210,8 @@ setup(struct demo *d)
 	free(peer);
 	peer = xasprintf("%s/bluesky-peer", d->libexec);
 	if (d->error[0] == '\0') {
-		char *pw_en = xasprintf(DEMO_BSKY_EN ":demo-2-%ld",
-		    (long)getpid());
-		char *pw_fr = xasprintf(DEMO_BSKY_FR ":demo-3-%ld",
-		    (long)getpid());
+		char *pw_en = xasprintf(DEMO_BSKY_EN ":%s", secret[2]);
+		char *pw_fr = xasprintf(DEMO_BSKY_FR ":%s", secret[3]);
 		const char *argv[] = { peer, "--port", "0", "--cert", d->ca, "--key",
 		    key, "--account", pw_en, "--account", pw_fr,
 		    "--rate-limit", BLUESKY_RATE, "--rate-window",
@@ -213,6 +224,7 @@ setup(struct demo *d)
 	}
 	free(peer);
 	free(key);
+	explicit_bzero(secret, sizeof(secret));
 	if (d->error[0] == '\0')
 		(void)chat_limits(d);
 	d->limits = xasprintf("Mastodon %s statuses per %s s per bot; "

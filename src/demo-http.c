@@ -85,8 +85,11 @@ request(const char *ca, const char *method, const char *url,
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-	if (ca != NULL)
+	if (ca != NULL) {
+		/* the demo's certificate only, not the system's too */
 		curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	}
 	if (hdrs != NULL)
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
 	if (mime != NULL)

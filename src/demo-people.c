@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quitx/log.h"
 #include "quitx/xmalloc.h"
 
 #define MASTODON_ON	"0.6"	/* of the population; the rest: Bluesky */
@@ -480,13 +481,15 @@ demo_people_free(struct demo *d)
 	d->nm = 0;
 }
 
-/* As a reader sees it: no WORD JOINER; the personal links hidden. */
+/*
+ * As a reader sees it: no WORD JOINER; the personal links (upload and
+ * follows-import) hidden the way the daemon's log hides them.
+ */
 char *
 demo_as_read(const char *text)
 {
-	char		*out = xmalloc(strlen(text) + 32), *o = out;
+	char		*out = xmalloc(strlen(text) + 1), *o = out;
 	const char	*t;
-	size_t		 n;
 
 	for (t = text; *t != '\0'; t++) {
 		/* strncmp: it stops at the end of the text */
@@ -494,19 +497,9 @@ demo_as_read(const char *text)
 			t += 2;
 			continue;
 		}
-		if (strncmp(t, "/u/", 3) == 0) {
-			for (n = 3; isalnum((unsigned char)t[n]) ||
-			    t[n] == '-' || t[n] == '_'; n++)
-				;
-			if (n > 20) {
-				memcpy(o, "/u/<link>", 9);
-				o += 9;
-				t += n - 1;
-				continue;
-			}
-		}
 		*o++ = *t;
 	}
 	*o = '\0';
+	log_redact_links(out);
 	return out;
 }
