@@ -25,13 +25,6 @@
 /* The members whose conversations the summary shows. */
 static struct demo_member	*examples[3];
 
-static int
-is_bot_acct(const char *acct)
-{
-	return acct != NULL && (strcasecmp(acct, DEMO_MASTO_EN) == 0 ||
-	    strcasecmp(acct, DEMO_MASTO_FR) == 0);
-}
-
 static void
 append(char **have, const char *word, size_t n)
 {
@@ -350,7 +343,7 @@ check_mastodon(struct demo *d, int max, size_t *told)
 	keep(d, all, "mastodon-statuses.json");
 	bots = json_array();
 	json_array_foreach(all, i, st)
-		if (is_bot_acct(json_string_value(json_object_get(st,
+		if (demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))))
 			json_array_append(bots, st);
 	if (no_twice(d, bots, "account", "a status was") == -1)
@@ -577,7 +570,7 @@ conversation_mastodon(struct demo *d, const struct demo_member *m)
 	json_array_foreach(all, i, st) {
 		to = json_string_value(json_array_get(json_object_get(st,
 		    "mentions"), 0));
-		if (!is_bot_acct(json_string_value(json_object_get(st,
+		if (!demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))) || to == NULL ||
 		    strcasecmp(to, m->account) != 0)
 			continue;

@@ -145,7 +145,7 @@ demo_peer_stat(struct demo *d, const struct demo_peer *p, const char *name)
  * JavaScript sends it, asking for the JSON answer the page reads.
  */
 long
-demo_upload(struct demo *d, const char *url, const char *file, char **answer)
+demo_upload(const char *url, const char *file, char **answer)
 {
 	struct answer		 a = { NULL, 0 };
 	struct curl_slist	*hdrs;
@@ -153,7 +153,6 @@ demo_upload(struct demo *d, const char *url, const char *file, char **answer)
 	curl_mimepart		*part;
 	long			 status;
 
-	(void)d;
 	mime = curl_mime_init(easy);
 	part = curl_mime_addpart(mime);
 	curl_mime_name(part, "file");

@@ -42,7 +42,6 @@ struct demo_member {
 	enum demo_role	 role;
 	char		*said;		/* the mention, as the member wrote it */
 	char		*token;		/* from the upload link the bot sent */
-	int		 uploaded;
 	int		 intro;		/* asked to be introduced */
 	char		*post_uri;	/* Bluesky: the registering post */
 };
@@ -88,7 +87,6 @@ struct demo {
 	/* progress */
 	const char		*phase;
 	int64_t			 started_ms;
-	long long		 uploads_done;
 	char			 error[512];
 };
 
@@ -135,8 +133,7 @@ json_t	*demo_peer_call(struct demo *d, const struct demo_peer *p,
 long long demo_peer_stat(struct demo *d, const struct demo_peer *p,
 	    const char *name);
 /* POST file to url as the page's form does; the HTTP status, or -1. */
-long	 demo_upload(struct demo *d, const char *url, const char *file,
-	    char **answer);
+long	 demo_upload(const char *url, const char *file, char **answer);
 /* GET url over plain HTTP (the daemon); the status, or -1. */
 long	 demo_http_get(const char *url);
 /* The same, with the answer's body (free it; NULL: none). */
@@ -168,6 +165,8 @@ int	 demo_forget(struct demo *d);
 void	 demo_people_free(struct demo *d);
 /* The token of the first link prefix ("/u/", "/f/") in text, or NULL. */
 char	*demo_link_token(const char *text, const char *prefix);
+/* Whether acct is one of the demo's Mastodon bots. */
+int	 demo_is_bot_acct(const char *acct);
 /* The text a reader sees: WORD JOINERs gone, upload links hidden. */
 char	*demo_as_read(const char *text);
 

@@ -295,8 +295,8 @@ demo_link_token(const char *text, const char *prefix)
 	return n >= 22 ? xasprintf("%.*s", (int)n, p) : NULL;
 }
 
-static int
-is_bot_acct(const char *acct)
+int
+demo_is_bot_acct(const char *acct)
 {
 	return acct != NULL && (strcasecmp(acct, DEMO_MASTO_EN) == 0 ||
 	    strcasecmp(acct, DEMO_MASTO_FR) == 0);
@@ -314,7 +314,7 @@ read_links(struct demo *d)
 	    NULL)) == NULL)
 		return 0;
 	json_array_foreach(all, i, st) {
-		if (!is_bot_acct(json_string_value(json_object_get(st,
+		if (!demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))))
 			continue;
 		to = json_string_value(json_array_get(json_object_get(st,
@@ -398,7 +398,7 @@ demo_upload_all(struct demo *d)
 		zip = xasprintf("%s/pop/archives/%s.zip", d->dir, m->x_handle);
 		for (tries = 0; tries < 50; tries++) {
 			answer = NULL;
-			status = demo_upload(d, url, zip, &answer);
+			status = demo_upload(url, zip, &answer);
 			if ((status != 503 && status != 429) ||
 			    !demo_alive(d))
 				break;
@@ -414,8 +414,6 @@ demo_upload_all(struct demo *d)
 		free(zip);
 		if (status != 200)
 			return -1;
-		m->uploaded = 1;
-		d->uploads_done++;
 		demo_view(d, 0);
 	}
 	return 0;
