@@ -113,11 +113,18 @@ write_file(const char *path, const char *text, mode_t mode)
 	FILE	*f;
 	int	 fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1)
 		return -1;
-	fputs(text, f);
-	return fclose(f);
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	/* a short write (a full disk) is an error, like fclose's */
+	if (fputs(text, f) == EOF) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 /* The Bluesky bots' chat budget, advertised in its headers. */
@@ -173,7 +180,12 @@ setup(struct demo *d)
 		return -1;
 	}
 	path = xasprintf("%s/secrets", d->dir);
-	mkdir(path, 0700);
+	if (mkdir(path, 0700) == -1) {
+		demo_fail(d, "%s: %s", path, strerror(errno));
+		free(path);
+		free(key);
+		return -1;
+	}
 	free(path);
 	/* random: another local user cannot guess the bots' secrets */
 	for (i = 0; i < NSECRETS; i++) {
@@ -479,6 +491,7 @@ cmd_demo(int argc, char **argv)
 	struct demo	 d;
 	const char	*env;
 	char		*end;
+	unsigned long	 seed;
 	size_t		 told = 0;
 	int		 ch, rc = EXIT_RUNTIME, plain = 0;
 
@@ -509,7 +522,15 @@ cmd_demo(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			d.seed = (unsigned)strtoul(optarg, &end, 10);
+			errno = 0;
+			seed = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-' || seed > UINT_MAX) {
+				fprintf(stderr, "quitx demo: --seed: a number, "
+				    "0 to %u\n", UINT_MAX);
+				return EXIT_USAGE;
+			}
+			d.seed = (unsigned)seed;
 			break;
 		case 'k':
 			d.keep = 1;

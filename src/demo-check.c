@@ -25,6 +25,15 @@
 /* The members whose conversations the summary shows. */
 static struct demo_member	*examples[3];
 
+/* Whether o's key is a string equal to want (a missing one is not). */
+static int
+str_is(json_t *o, const char *key, const char *want)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && want != NULL && strcmp(v, want) == 0;
+}
+
 static void
 append(char **have, const char *word, size_t n)
 {
@@ -310,8 +319,8 @@ introduced(json_t *bots, const char *acct)
 	int	 found = 0;
 
 	json_array_foreach(bots, i, st) {
-		if (strcmp(json_string_value(json_object_get(st,
-		    "visibility")), "direct") == 0)
+		if (str_is(st, "visibility", "direct") ||
+		    json_string_value(json_object_get(st, "text")) == NULL)
 			continue;
 		list = xstrdup("");
 		listed(json_string_value(json_object_get(st, "text")), 0,
@@ -420,8 +429,7 @@ check_bluesky(struct demo *d, int max, size_t *told)
 		counts[0] = counts[1] = 0;
 		ftoken = NULL;
 		json_array_foreach(all, i, msg) {
-			if (strcmp(json_string_value(json_object_get(msg,
-			    "to")), d->m[k].did) != 0)
+			if (!str_is(msg, "to", d->m[k].did))
 				continue;
 			text = json_string_value(json_object_get(msg, "text"));
 			if (text == NULL)
@@ -555,7 +563,7 @@ static void
 conversation_mastodon(struct demo *d, const struct demo_member *m)
 {
 	json_t		*all, *st;
-	const char	*to, *vis;
+	const char	*to, *vis, *text;
 	char		*who;
 	size_t		 i;
 
@@ -575,10 +583,13 @@ conversation_mastodon(struct demo *d, const struct demo_member *m)
 		    strcasecmp(to, m->account) != 0)
 			continue;
 		vis = json_string_value(json_object_get(st, "visibility"));
+		text = json_string_value(json_object_get(st, "text"));
+		if (vis == NULL || text == NULL)
+			continue;
 		who = xasprintf("@%s (%s):", json_string_value(json_object_get(
 		    st, "account")), strcmp(vis, "direct") == 0 ? "private" :
 		    vis);
-		print_text(who, json_string_value(json_object_get(st, "text")));
+		print_text(who, text);
 		free(who);
 	}
 	json_decref(all);
@@ -619,10 +630,10 @@ conversation_bluesky(struct demo *d, const struct demo_member *m)
 	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
 	    NULL)) != NULL) {
 		json_array_foreach(all, i, v)
-			if (strcmp(json_string_value(json_object_get(v, "to")),
-			    m->did) == 0)
-				print_text(who, json_string_value(
-				    json_object_get(v, "text")));
+			if (str_is(v, "to", m->did) && (text =
+			    json_string_value(json_object_get(v, "text"))) !=
+			    NULL)
+				print_text(who, text);
 		json_decref(all);
 	}
 	free(who);

@@ -271,6 +271,13 @@ demo_register(struct demo *d)
 			free(path);
 			if (r == NULL)
 				return -1;
+			if (json_string_value(json_object_get(r, "did")) ==
+			    NULL) {
+				demo_fail(d, "bluesky-peer gave no DID for %s",
+				    m->account);
+				json_decref(r);
+				return -1;
+			}
 			m->did = xstrdup(json_string_value(json_object_get(r,
 			    "did")));
 			json_decref(r);

@@ -137,15 +137,30 @@ demo_make_cert(const char *cert, const char *key, char *err, size_t errlen)
 		goto fail;
 	}
 	if ((fd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL ||
-	    !PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) ||
-	    fclose(f) != 0) {
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", key, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	if (!PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL)) {
+		snprintf(err, errlen, "%s: libcrypto could not write it", key);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
 		f = NULL;
 		snprintf(err, errlen, "%s: %s", key, strerror(errno));
 		goto fail;
 	}
-	if ((f = fopen(cert, "w")) == NULL || !PEM_write_X509(f, x) ||
-	    fclose(f) != 0) {
+	if ((f = fopen(cert, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", cert, strerror(errno));
+		goto fail;
+	}
+	if (!PEM_write_X509(f, x)) {
+		snprintf(err, errlen, "%s: libcrypto could not write it", cert);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
 		f = NULL;
 		snprintf(err, errlen, "%s: %s", cert, strerror(errno));
 		goto fail;
