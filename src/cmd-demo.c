@@ -418,6 +418,28 @@ script(struct demo *d)
 	return 0;
 }
 
+/*
+ * After the check, the rest of the verdict: no peer answered 429 (the
+ * pacer kept to the advertised limits) and the daemon exits 0 on
+ * SIGTERM.  0, or -1 with d->error.
+ */
+static int
+clean_end(struct demo *d)
+{
+	long long	n;
+
+	n = demo_peer_stat(d, &d->masto, "rate_limited") +
+	    demo_peer_stat(d, &d->bsky, "rate_limited");
+	if (d->error[0] != '\0')
+		return -1;
+	if (n != 0) {
+		demo_fail(d, "the peers answered 429 %lld times: the pacer did "
+		    "not keep to the advertised limits", n);
+		return -1;
+	}
+	return demo_daemon_stop(d);
+}
+
 static int
 remove_one(const char *path, const struct stat *sb, int flag,
     struct FTW *ftw)
@@ -560,41 +582,47 @@ cmd_demo(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	/*
+	 * The verdict's checks all come before the summary (what members
+	 * read, no 429, the daemon exiting 0 on SIGTERM), so that the
+	 * output ends with one verdict line.
+	 */
 	if (script(&d) == 0) {
 		demo_view_end(&d);
-		if (demo_check(&d, &told) == 0) {
+		if (demo_check(&d, &told) == 0 && clean_end(&d) == 0 &&
+		    !demo_interrupted) {
 			demo_summary(&d, told);
 			rc = EXIT_OK;
 		}
 	} else
 		demo_view_end(&d);
-	if (rc == EXIT_OK && (demo_peer_stat(&d, &d.masto, "rate_limited") +
-	    demo_peer_stat(&d, &d.bsky, "rate_limited")) != 0) {
-		demo_fail(&d, "the peers answered 429: the pacer did not keep "
-		    "to the advertised limits");
-		rc = EXIT_RUNTIME;
-	}
 	demo_stop_all(&d);
 	demo_http_done();
 	if (demo_interrupted) {
 		/* asked to stop: no failure to look at */
-		fprintf(stderr, "\nquitx demo: interrupted; everything it "
-		    "started is stopped\n");
 		if (!d.keep && d.dir != NULL)
 			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 		else if (d.dir != NULL)
-			fprintf(stderr, "quitx demo: kept: %s\n", d.dir);
+			fprintf(stderr, "\nquitx demo: kept: %s\n", d.dir);
+		fprintf(stderr, "\nquitx demo: interrupted; everything it "
+		    "started is stopped\n");
 		rc = 130;
 	} else if (rc != EXIT_OK || d.error[0] != '\0') {
-		fprintf(stderr, "\nquitx demo: FAILED: %s\n", d.error);
+		fflush(stdout);
 		if (d.dir != NULL)
-			fprintf(stderr, "quitx demo: kept for a look: %s (daemon "
-			    "log: %s)\n", d.dir, d.log);
+			fprintf(stderr, "\nquitx demo: kept for a look: %s "
+			    "(daemon log: %s)\n", d.dir, d.log);
+		fprintf(stderr, "quitx demo: FAILED: %s\n", d.error[0] != '\0' ?
+		    d.error : "(no reason recorded)");
 		rc = EXIT_RUNTIME;
-	} else if (d.keep)
-		printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
-	else
-		(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	} else {
+		if (d.keep)
+			printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
+		else
+			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		printf("\nquitx demo: PASSED: %zu members read what the matches "
+		    "say\n", told);
+	}
 	demo_people_free(&d);
 	free(d.masto.base);
 	free(d.bsky.base);

@@ -211,8 +211,12 @@ check_csv(struct demo *d, const struct demo_member *m, long long id,
 	status = demo_http_fetch(url, &body, 10);
 	free(url);
 	if (status != 200 || body == NULL) {
-		demo_fail(d, "%s's follows-import link: HTTP %ld", m->account,
-		    status);
+		if (status == -1)
+			demo_fail(d, "%s's follows-import link: %s",
+			    m->account, demo_http_error());
+		else
+			demo_fail(d, "%s's follows-import link: HTTP %ld",
+			    m->account, status);
 		free(body);
 		return -1;
 	}

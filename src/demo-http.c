@@ -23,6 +23,8 @@ struct answer {
 };
 
 static CURL	*easy;
+/* Why the last request got no answer, in libcurl's words. */
+static char	 curl_error[CURL_ERROR_SIZE];
 
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
@@ -37,6 +39,12 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	a->len += n;
 	a->buf[a->len] = '\0';
 	return n;
+}
+
+const char *
+demo_http_error(void)
+{
+	return curl_error[0] != '\0' ? curl_error : "no answer";
 }
 
 int
@@ -75,7 +83,8 @@ request(const char *ca, const char *method, const char *url,
     struct curl_slist *hdrs, const char *body, curl_mime *mime,
     struct answer *a, long timeout)
 {
-	long	status = -1;
+	CURLcode	rc;
+	long		status = -1;
 
 	curl_easy_reset(easy);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
@@ -97,8 +106,15 @@ request(const char *ca, const char *method, const char *url,
 	else if (body != NULL)
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
-	if (curl_easy_perform(easy) == CURLE_OK)
+	curl_error[0] = '\0';
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
+	if ((rc = curl_easy_perform(easy)) == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	else if (curl_error[0] == '\0')
+		snprintf(curl_error, sizeof(curl_error), "%s",
+		    curl_easy_strerror(rc));
+	/* the buffer must not outlive this call in the handle */
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
 	return status;
 }
 
@@ -120,9 +136,12 @@ demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
 	curl_slist_free_all(hdrs);
 	if (status == 200 && a.buf != NULL)
 		v = json_loadb(a.buf, a.len, 0, NULL);
-	if (v == NULL)
-		demo_fail(d, "%s %s%s: %ld %.200s", method, p->name, path,
-		    status, a.buf != NULL ? a.buf : "(no answer)");
+	if (v == NULL && status == -1)
+		demo_fail(d, "%s %s%s: %s", method, p->name, path,
+		    demo_http_error());
+	else if (v == NULL)
+		demo_fail(d, "%s %s%s: HTTP %ld %.200s", method, p->name, path,
+		    status, a.buf != NULL ? a.buf : "");
 	json_decref(body);
 	free(text);
 	free(a.buf);

@@ -134,6 +134,8 @@ long long demo_peer_stat(struct demo *d, const struct demo_peer *p,
 	    const char *name);
 /* POST file to url as the page's form does; the HTTP status, or -1. */
 long	 demo_upload(const char *url, const char *file, char **answer);
+/* Why the last request got no HTTP status (-1), in libcurl's words. */
+const char *demo_http_error(void);
 /* GET url over plain HTTP (the daemon); the status, or -1. */
 long	 demo_http_get(const char *url);
 /* The same, with the answer's body (free it; NULL: none). */

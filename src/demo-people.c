@@ -413,7 +413,10 @@ demo_upload_all(struct demo *d)
 			if (demo_sleep_ms(200) == -1)
 				break;
 		}
-		if (status != 200)
+		if (status == -1)
+			demo_fail(d, "%s's upload: %s", m->account,
+			    demo_http_error());
+		else if (status != 200)
 			demo_fail(d, "%s's upload: HTTP %ld %.200s", m->account,
 			    status, answer != NULL ? answer : "");
 		free(answer);

@@ -97,7 +97,7 @@ demo_view(struct demo *d, int force)
 	}
 	if (drawn > 0)
 		printf("\033[%dA", drawn);
-	printf("\033[K  quitx demo: %d people, %.0f simulated day%s a second"
+	printf("\033[K  quitx demo: %d people, %g simulated day%s a second"
 	    "  (%.1f s)\n", d->members, d->speed, d->speed == 1 ? "" : "s",
 	    secs);
 	printf("\033[K  phase          %s\n", d->phase);
