@@ -367,6 +367,30 @@ wait_delivered(struct demo *d, int secs)
 	    secs);
 }
 
+/*
+ * For the test of the check itself (tests/test-demo.c), not for users:
+ * QUITX_DEMO_FAULT=chat has the Bluesky peer refuse the next chat
+ * message for good (400), so that one member's suggestions are lost
+ * on the day and the check must fail, naming that member.
+ */
+static int
+fault(struct demo *d)
+{
+	const char	*f = getenv("QUITX_DEMO_FAULT");
+	json_t		*r;
+
+	if (f == NULL || strcmp(f, "chat") != 0)
+		return 0;
+	if ((r = demo_peer_call(d, &d->bsky, "POST", "/_peer/fail",
+	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "path",
+	    "chat.bsky.convo.sendMessage", "status", 400, "count", 1, "error",
+	    "InvalidRequest", "message", "refused by QUITX_DEMO_FAULT"))) ==
+	    NULL)
+		return -1;
+	json_decref(r);
+	return 0;
+}
+
 static int
 script(struct demo *d)
 {
@@ -399,6 +423,8 @@ script(struct demo *d)
 	    1, 60) == -1 || wait_outbox_empty(d, "the replies", 60) == -1)
 		return -1;
 
+	if (fault(d) == -1)
+		return -1;
 	/* a week before the day, a simulated day a second (or --speed) */
 	demo_phase(d, "3. countdown");
 	if (demo_daemon_stop(d) == -1)
