@@ -646,8 +646,8 @@ cmd_demo(int argc, char **argv)
 			printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
 		else
 			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-		printf("\nquitx demo: PASSED: %zu members read what the matches "
-		    "say\n", told);
+		printf("\nquitx demo: PASSED: %zu members read what the "
+		    "matches say\n", told);
 	}
 	demo_people_free(&d);
 	free(d.masto.base);

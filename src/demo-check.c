@@ -494,11 +494,11 @@ check_impostor(struct demo *d)
 
 		if (d->m[k].role != ROLE_IMPOSTOR)
 			continue;
-		if (demo_db_lookup(d, "SELECT (SELECT count(*) FROM x_claim c"
-		    " JOIN member m ON m.id = c.member_id WHERE m.account = ?1"
-		    " AND c.proof <> 'none') + (SELECT count(*) FROM suggestion"
-		    " s JOIN member f ON f.id = s.suggested_id WHERE f.account ="
-		    " ?1)", args, &n) == -1)
+		if (demo_db_lookup(d, "SELECT (SELECT count(*) FROM x_claim"
+		    " c JOIN member m ON m.id = c.member_id WHERE m.account ="
+		    " ?1 AND c.proof <> 'none') + (SELECT count(*) FROM"
+		    " suggestion s JOIN member f ON f.id = s.suggested_id"
+		    " WHERE f.account = ?1)", args, &n) == -1)
 			return -1;
 		if (n != 0) {
 			demo_fail(d, "the impostor %s claiming @%s is proven or "
@@ -515,7 +515,8 @@ int
 demo_check(struct demo *d, size_t *told)
 {
 	struct config	*conf;
-	size_t		 told_m = 0, told_b = 0, plain_m = 0, plain_b = 0, k;
+	size_t		 told_m = 0, told_b = 0, plain_m = 0, plain_b = 0;
+	size_t		 k;
 	int		 max;
 
 	*told = 0;
