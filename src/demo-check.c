@@ -2,7 +2,11 @@
  * demo-check: the demo as a test.  What each member received, read
  * from the peers' records (the statuses and chat messages as their
  * apps would show them), must be what the stored matches say: the
- * first message_max suggestions in rank order, once; nothing to the
+ * first message_max suggestions in rank order, once, with the numbers
+ * of the "…and N more." and follows-import lines as the store counts
+ * them and the follows-import file (fetched from the daemon) listing
+ * the member's Mastodon suggestions; every member who registered and
+ * stayed in the store, and lists on each network; nothing to the
  * member who was forgotten nor to the bot account; no text sent twice;
  * on Mastodon, exactly those who asked named in an introduction; the
  * impostor's claim unproven and the impostor suggested to nobody.
