@@ -57,10 +57,13 @@
 #define CHAT_RATE	3000
 #define CHAT_WINDOW	300
 
+/* The bots' secrets, in this order: the peers are given the same. */
 static const char *const secrets[] = {
 	"mastodon-en.token", "mastodon-fr.token",
 	"bluesky-en.password", "bluesky-fr.password",
 };
+#define NSECRETS	(sizeof(secrets) / sizeof(secrets[0]))
+#define SECRET_BYTES	16
 
 /* The call to register, per language (its bots: --accounts en, fr). */
 static const char *const call_text[2] = {
@@ -110,11 +113,18 @@ write_file(const char *path, const char *text, mode_t mode)
 	FILE	*f;
 	int	 fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1)
 		return -1;
-	fputs(text, f);
-	return fclose(f);
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	/* a short write (a full disk) is an error, like fclose's */
+	if (fputs(text, f) == EOF) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
 }
 
 /* The Bluesky bots' chat budget, advertised in its headers. */
@@ -141,13 +151,22 @@ chat_limits(struct demo *d)
 static int
 setup(struct demo *d)
 {
-	char	 err[256], *key, *path, *peer, rs[32];
-	size_t	 i;
+	const char	*tmp = getenv("TMPDIR");
+	char		 err[256], *key, *path, *peer, *text;
+	char		 secret[NSECRETS][2 * SECRET_BYTES + 1];
+	unsigned char	 raw[SECRET_BYTES];
+	size_t		 i, j;
 
-	d->dir = xasprintf("%s/quitx-demo.XXXXXX", getenv("TMPDIR") != NULL ?
-	    getenv("TMPDIR") : "/tmp");
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	d->dir = xasprintf("%s/quitx-demo.XXXXXX", tmp);
 	if (mkdtemp(d->dir) == NULL) {
-		demo_fail(d, "%s: %s", d->dir, strerror(errno));
+		/* not d->dir: its name was made up, never made */
+		demo_fail(d, "%s: cannot make the demo's folder in it: %s",
+		    tmp, strerror(errno));
+		/* no folder: nothing to keep nor to remove */
+		free(d->dir);
+		d->dir = NULL;
 		return -1;
 	}
 	d->conf = xasprintf("%s/quitx.conf", d->dir);
@@ -161,22 +180,35 @@ setup(struct demo *d)
 		return -1;
 	}
 	path = xasprintf("%s/secrets", d->dir);
-	mkdir(path, 0700);
+	if (mkdir(path, 0700) == -1) {
+		demo_fail(d, "%s: %s", path, strerror(errno));
+		free(path);
+		free(key);
+		return -1;
+	}
 	free(path);
-	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+	/* random: another local user cannot guess the bots' secrets */
+	for (i = 0; i < NSECRETS; i++) {
+		if (getentropy(raw, sizeof(raw)) == -1) {
+			demo_fail(d, "getentropy: %s", strerror(errno));
+			free(key);
+			return -1;
+		}
+		for (j = 0; j < sizeof(raw); j++)
+			snprintf(secret[i] + 2 * j, 3, "%02x", raw[j]);
 		path = xasprintf("%s/secrets/%s", d->dir, secrets[i]);
-		snprintf(rs, sizeof(rs), "demo-%zu-%ld\n", i, (long)getpid());
-		if (write_file(path, rs, 0600) == -1)
+		text = xasprintf("%s\n", secret[i]);
+		if (write_file(path, text, 0600) == -1)
 			demo_fail(d, "%s: %s", path, strerror(errno));
+		free(text);
 		free(path);
 	}
+	explicit_bzero(raw, sizeof(raw));
 
 	peer = xasprintf("%s/mastodon-peer", d->libexec);
-	{
-		char *tok_en = xasprintf(DEMO_MASTO_EN ":demo-0-%ld",
-		    (long)getpid());
-		char *tok_fr = xasprintf(DEMO_MASTO_FR ":demo-1-%ld",
-		    (long)getpid());
+	if (d->error[0] == '\0') {
+		char *tok_en = xasprintf(DEMO_MASTO_EN ":%s", secret[0]);
+		char *tok_fr = xasprintf(DEMO_MASTO_FR ":%s", secret[1]);
 		const char *argv[] = { peer, "--port", "0", "--cert", d->ca, "--key",
 		    key, "--domain", "mastodon.test", "--account", tok_en,
 		    "--account", tok_fr, "--rate-limit", MASTODON_RATE,
@@ -190,10 +222,8 @@ setup(struct demo *d)
 	free(peer);
 	peer = xasprintf("%s/bluesky-peer", d->libexec);
 	if (d->error[0] == '\0') {
-		char *pw_en = xasprintf(DEMO_BSKY_EN ":demo-2-%ld",
-		    (long)getpid());
-		char *pw_fr = xasprintf(DEMO_BSKY_FR ":demo-3-%ld",
-		    (long)getpid());
+		char *pw_en = xasprintf(DEMO_BSKY_EN ":%s", secret[2]);
+		char *pw_fr = xasprintf(DEMO_BSKY_FR ":%s", secret[3]);
 		const char *argv[] = { peer, "--port", "0", "--cert", d->ca, "--key",
 		    key, "--account", pw_en, "--account", pw_fr,
 		    "--rate-limit", BLUESKY_RATE, "--rate-window",
@@ -206,6 +236,7 @@ setup(struct demo *d)
 	}
 	free(peer);
 	free(key);
+	explicit_bzero(secret, sizeof(secret));
 	if (d->error[0] == '\0')
 		(void)chat_limits(d);
 	d->limits = xasprintf("Mastodon %s statuses per %s s per bot; "
@@ -269,7 +300,8 @@ wait_connected(struct demo *d)
 		    demo_peer_stat(d, &d->bsky, "jetstream_active") >= 1 &&
 		    demo_peer_stat(d, &d->bsky, "create_session") >= 2)
 			return 0;
-		if (d->error[0] != '\0' || demo_sleep_ms(100) == -1)
+		if (!demo_alive(d) || d->error[0] != '\0' ||
+		    demo_sleep_ms(100) == -1)
 			return -1;
 	}
 	demo_fail(d, "the bots did not connect within 15 s (log: %s)", d->log);
@@ -306,7 +338,7 @@ announce(struct demo *d)
 	if (rc == 0)
 		rc = demo_wait_db(d, "the call to register", "SELECT count(*)"
 		    " FROM outbox WHERE idem_key LIKE 'sched:%' AND state ="
-		    " 'sent'", 4, 30);
+		    " 'sent'", NULL, 4, 30);
 	return rc;
 }
 
@@ -316,7 +348,7 @@ wait_outbox_empty(struct demo *d, const char *what, int secs)
 {
 	return demo_wait_db(d, what, "SELECT count(*) FROM outbox WHERE"
 	    " state IN ('queued', 'sending') AND not_before <="
-	    " CAST(strftime('%s', 'now') AS INTEGER) + 5", 0, secs);
+	    " CAST(strftime('%s', 'now') AS INTEGER) + 5", NULL, 0, secs);
 }
 
 /* Every suggestion not yet sent either went out or cannot be. */
@@ -331,7 +363,32 @@ wait_delivered(struct demo *d, int secs)
 	    " AND NOT EXISTS (SELECT 1 FROM suggestion_sent t WHERE"
 	    " t.member_id = m.id AND t.suggested_id = s.suggested_id) AND NOT"
 	    " EXISTS (SELECT 1 FROM bsky_follows b WHERE b.member_id = m.id"
-	    " AND b.other_did = f.account AND b.follows = 1)))", 0, secs);
+	    " AND b.other_did = f.account AND b.follows = 1)))", NULL, 0,
+	    secs);
+}
+
+/*
+ * For the test of the check itself (tests/test-demo.c), not for users:
+ * QUITX_DEMO_FAULT=chat has the Bluesky peer refuse the next chat
+ * message for good (400), so that one member's suggestions are lost
+ * on the day and the check must fail, naming that member.
+ */
+static int
+fault(struct demo *d)
+{
+	const char	*f = getenv("QUITX_DEMO_FAULT");
+	json_t		*r;
+
+	if (f == NULL || strcmp(f, "chat") != 0)
+		return 0;
+	if ((r = demo_peer_call(d, &d->bsky, "POST", "/_peer/fail",
+	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "path",
+	    "chat.bsky.convo.sendMessage", "status", 400, "count", 1, "error",
+	    "InvalidRequest", "message", "refused by QUITX_DEMO_FAULT"))) ==
+	    NULL)
+		return -1;
+	json_decref(r);
+	return 0;
 }
 
 static int
@@ -362,10 +419,12 @@ script(struct demo *d)
 	/* matches made after the last upload, replies all out */
 	if (demo_wait_db(d, "the match", "SELECT coalesce((SELECT"
 	    " CAST(value AS INTEGER) FROM campaign_state WHERE key ="
-	    " 'match_at') > (SELECT max(completed_at) FROM x_upload), 0)", 1,
-	    60) == -1 || wait_outbox_empty(d, "the replies", 60) == -1)
+	    " 'match_at') > (SELECT max(completed_at) FROM x_upload), 0)", NULL,
+	    1, 60) == -1 || wait_outbox_empty(d, "the replies", 60) == -1)
 		return -1;
 
+	if (fault(d) == -1)
+		return -1;
 	/* a week before the day, a simulated day a second (or --speed) */
 	demo_phase(d, "3. countdown");
 	if (demo_daemon_stop(d) == -1)
@@ -374,7 +433,8 @@ script(struct demo *d)
 	    wait_connected(d) == -1)
 		return -1;
 	if (demo_wait_db(d, "the countdown", "SELECT count(*) > 0 FROM outbox"
-	    " WHERE kind = 'suggestions'", 1, (int)(10 / d->speed) + 30) == -1)
+	    " WHERE kind = 'suggestions'", NULL, 1, (int)(10 / d->speed) + 30)
+	    == -1)
 		return -1;
 	demo_phase(d, "4. the campaign day");
 	if (wait_delivered(d, 300) == -1 ||
@@ -382,6 +442,28 @@ script(struct demo *d)
 		return -1;
 	demo_phase(d, "5. checking");
 	return 0;
+}
+
+/*
+ * After the check, the rest of the verdict: no peer answered 429 (the
+ * pacer kept to the advertised limits) and the daemon exits 0 on
+ * SIGTERM.  0, or -1 with d->error.
+ */
+static int
+clean_end(struct demo *d)
+{
+	long long	n;
+
+	n = demo_peer_stat(d, &d->masto, "rate_limited") +
+	    demo_peer_stat(d, &d->bsky, "rate_limited");
+	if (d->error[0] != '\0')
+		return -1;
+	if (n != 0) {
+		demo_fail(d, "the peers answered 429 %lld times: the pacer did "
+		    "not keep to the advertised limits", n);
+		return -1;
+	}
+	return demo_daemon_stop(d);
 }
 
 static int
@@ -457,6 +539,7 @@ cmd_demo(int argc, char **argv)
 	struct demo	 d;
 	const char	*env;
 	char		*end;
+	unsigned long	 seed;
 	size_t		 told = 0;
 	int		 ch, rc = EXIT_RUNTIME, plain = 0;
 
@@ -487,7 +570,15 @@ cmd_demo(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			d.seed = (unsigned)strtoul(optarg, &end, 10);
+			errno = 0;
+			seed = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-' || seed > UINT_MAX) {
+				fprintf(stderr, "quitx demo: --seed: a number, "
+				    "0 to %u\n", UINT_MAX);
+				return EXIT_USAGE;
+			}
+			d.seed = (unsigned)seed;
 			break;
 		case 'k':
 			d.keep = 1;
@@ -517,39 +608,47 @@ cmd_demo(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	/*
+	 * The verdict's checks all come before the summary (what members
+	 * read, no 429, the daemon exiting 0 on SIGTERM), so that the
+	 * output ends with one verdict line.
+	 */
 	if (script(&d) == 0) {
 		demo_view_end(&d);
-		if (demo_check(&d, &told) == 0) {
+		if (demo_check(&d, &told) == 0 && clean_end(&d) == 0 &&
+		    !demo_interrupted) {
 			demo_summary(&d, told);
 			rc = EXIT_OK;
 		}
 	} else
 		demo_view_end(&d);
-	if (rc == EXIT_OK && (demo_peer_stat(&d, &d.masto, "rate_limited") +
-	    demo_peer_stat(&d, &d.bsky, "rate_limited")) != 0) {
-		demo_fail(&d, "the peers answered 429: the pacer did not keep "
-		    "to the advertised limits");
-		rc = EXIT_RUNTIME;
-	}
 	demo_stop_all(&d);
 	demo_http_done();
 	if (demo_interrupted) {
 		/* asked to stop: no failure to look at */
-		fprintf(stderr, "\nquitx demo: interrupted; everything it "
-		    "started is stopped\n");
 		if (!d.keep && d.dir != NULL)
 			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		else if (d.dir != NULL)
+			fprintf(stderr, "\nquitx demo: kept: %s\n", d.dir);
+		fprintf(stderr, "\nquitx demo: interrupted; everything it "
+		    "started is stopped\n");
 		rc = 130;
 	} else if (rc != EXIT_OK || d.error[0] != '\0') {
-		fprintf(stderr, "\nquitx demo: FAILED: %s\n", d.error);
+		fflush(stdout);
 		if (d.dir != NULL)
-			fprintf(stderr, "quitx demo: kept for a look: %s (daemon "
-			    "log: %s)\n", d.dir, d.log);
+			fprintf(stderr, "\nquitx demo: kept for a look: %s "
+			    "(daemon log: %s)\n", d.dir, d.log);
+		fprintf(stderr, "quitx demo: FAILED: %s\n", d.error[0] != '\0' ?
+		    d.error : "(no reason recorded)");
 		rc = EXIT_RUNTIME;
-	} else if (d.keep)
-		printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
-	else
-		(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	} else {
+		if (d.keep)
+			printf("\nkept: %s (remove it with rm -rf)\n", d.dir);
+		else
+			(void)nftw(d.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		printf("\nquitx demo: PASSED: %zu members read what the "
+		    "matches say\n", told);
+	}
 	demo_people_free(&d);
 	free(d.masto.base);
 	free(d.bsky.base);

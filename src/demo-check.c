@@ -2,7 +2,11 @@
  * demo-check: the demo as a test.  What each member received, read
  * from the peers' records (the statuses and chat messages as their
  * apps would show them), must be what the stored matches say: the
- * first message_max suggestions in rank order, once; nothing to the
+ * first message_max suggestions in rank order, once, with the numbers
+ * of the "…and N more." and follows-import lines as the store counts
+ * them and the follows-import file (fetched from the daemon) listing
+ * the member's Mastodon suggestions; every member who registered and
+ * stayed in the store, and lists on each network; nothing to the
  * member who was forgotten nor to the bot account; no text sent twice;
  * on Mastodon, exactly those who asked named in an introduction; the
  * impostor's claim unproven and the impostor suggested to nobody.
@@ -25,11 +29,13 @@
 /* The members whose conversations the summary shows. */
 static struct demo_member	*examples[3];
 
+/* Whether o's key is a string equal to want (a missing one is not). */
 static int
-is_bot_acct(const char *acct)
+str_is(json_t *o, const char *key, const char *want)
 {
-	return acct != NULL && (strcasecmp(acct, DEMO_MASTO_EN) == 0 ||
-	    strcasecmp(acct, DEMO_MASTO_FR) == 0);
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && want != NULL && strcmp(v, want) == 0;
 }
 
 static void
@@ -42,12 +48,23 @@ append(char **have, const char *word, size_t n)
 	*have = s;
 }
 
+/* The first number in a line, or -1. */
+static long long
+number_in(const char *line)
+{
+	line += strcspn(line, "0123456789");
+	return *line != '\0' ? strtoll(line, NULL, 10) : -1;
+}
+
 /*
  * The accounts a direct status lists: its lines that are one "@acct",
- * past the "@member " it starts with, as a reader sees them.
+ * past the "@member " it starts with, as a reader sees them.  counts
+ * (NULL: not wanted) adds up the numbers the text gives: [0] in the
+ * "…and N more." line, [1] in the follows-import line (the one with
+ * the /f/ link).
  */
 static void
-listed(const char *text, int skip_first, char **have)
+listed(const char *text, int skip_first, char **have, long long *counts)
 {
 	char	*t = demo_as_read(text), *line, *save = NULL, *o;
 
@@ -55,6 +72,12 @@ listed(const char *text, int skip_first, char **have)
 		memmove(t, o + 1, strlen(o + 1) + 1);
 	for (line = strtok_r(t, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
+		if (counts != NULL && strncmp(line, "\xe2\x80\xa6", 3) == 0 &&
+		    number_in(line) >= 0)
+			counts[0] += number_in(line);
+		else if (counts != NULL && strstr(line, "/f/") != NULL &&
+		    number_in(line) >= 0)
+			counts[1] += number_in(line);
 		if (strchr(line, ' ') != NULL)
 			continue;
 		/* a handle; a DID where the daemon knows no handle */
@@ -114,60 +137,183 @@ keep(struct demo *d, json_t *all, const char *name)
 	free(path);
 }
 
-/* What the matches say member id should read, as handles or accounts. */
-static char *
-wanted(struct demo *d, long long id, const char *net, int max)
+static const char *
+net_name(enum network net)
 {
-	char	*sql, *want;
+	return net == NETWORK_MASTODON ? "mastodon" : "bluesky";
+}
 
-	sql = xasprintf("SELECT coalesce(group_concat(a, ' '), '') FROM"
-	    " (SELECT CASE WHEN f.network = 'bluesky' THEN coalesce(f.handle,"
-	    " f.account) ELSE f.account END AS a FROM suggestion s JOIN member f ON f.id ="
-	    " s.suggested_id AND f.discoverable = 1 WHERE s.member_id = %lld"
-	    " AND f.network = '%s' ORDER BY s.rank LIMIT %d)", id, net, max);
-	want = demo_db_text(d, sql);
-	free(sql);
+/*
+ * What the matches say member id should read, as handles or accounts;
+ * NULL when the store cannot say (d->error).
+ */
+static char *
+wanted(struct demo *d, long long id, enum network net, int max)
+{
+	char		 sid[32], smax[32], *want;
+	const char	*args[] = { sid, net_name(net), smax, NULL };
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(smax, sizeof(smax), "%d", max);
+	if (demo_db_lookup_text(d, "SELECT coalesce(group_concat(a, ' '), '')"
+	    " FROM (SELECT CASE WHEN f.network = 'bluesky' THEN"
+	    " coalesce(f.handle, f.account) ELSE f.account END AS a FROM"
+	    " suggestion s JOIN member f ON f.id = s.suggested_id AND"
+	    " f.discoverable = 1 WHERE s.member_id = CAST(?1 AS INTEGER) AND"
+	    " f.network = ?2 ORDER BY s.rank LIMIT CAST(?3 AS INTEGER))", args,
+	    &want) != 1)
+		return NULL;
 	return want != NULL ? want : xstrdup("");
 }
 
-static long long
-member_id(struct demo *d, const struct demo_member *m)
+/*
+ * The numbers the matches say member id reads, as campaign.c counts
+ * them: [0] its own network's suggestions past the first max (the
+ * "…and N more." line), [1] all its Mastodon ones (the follows-import
+ * line).  0, or -1 (d->error).
+ */
+static int
+expected_counts(struct demo *d, long long id, enum network net, int max,
+    long long want[2])
 {
-	char		*sql;
-	long long	 id;
+	char		 sid[32], smax[32];
+	const char	*own[] = { sid, net_name(net), smax, NULL };
+	const char	*masto[] = { sid, "mastodon", NULL };
+	static const char sql[] = "SELECT count(*) FROM suggestion s JOIN"
+	    " member f ON f.id = s.suggested_id AND f.discoverable = 1 WHERE"
+	    " s.member_id = CAST(?1 AS INTEGER) AND f.network = ?2";
 
-	sql = xasprintf("SELECT coalesce((SELECT id FROM member WHERE"
-	    " network = '%s' AND account = '%s'), 0)", m->network ==
-	    NETWORK_MASTODON ? "mastodon" : "bluesky",
-	    m->network == NETWORK_MASTODON ? m->account : m->did);
-	id = demo_db_int(d, sql);
-	free(sql);
-	return id;
+	snprintf(sid, sizeof(sid), "%lld", id);
+	snprintf(smax, sizeof(smax), "%d", max);
+	if (demo_db_lookup(d, "SELECT max(count(*) - CAST(?3 AS INTEGER), 0)"
+	    " FROM suggestion s JOIN member f ON f.id = s.suggested_id AND"
+	    " f.discoverable = 1 WHERE s.member_id = CAST(?1 AS INTEGER) AND"
+	    " f.network = ?2", own, &want[0]) == -1 ||
+	    demo_db_lookup(d, sql, masto, &want[1]) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The follows-import file the link in the message serves, from the
+ * daemon as a member's browser gets it: its accounts must be the
+ * member's Mastodon suggestions.  0, or -1 (d->error).
+ */
+static int
+check_csv(struct demo *d, const struct demo_member *m, long long id,
+    const char *token)
+{
+	char		 sid[32], *url, *body = NULL, *want = NULL, *got,
+			*line, *save = NULL, **acct;
+	const char	*args[] = { sid, NULL };
+	size_t		 n = 0, i;
+	long		 status;
+	int		 rc = -1;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	url = xasprintf("http://127.0.0.1:%d/f/%s", d->port, token);
+	status = demo_http_fetch(url, &body, 10);
+	free(url);
+	if (status != 200 || body == NULL) {
+		if (status == -1)
+			demo_fail(d, "%s's follows-import link: %s",
+			    m->account, demo_http_error());
+		else
+			demo_fail(d, "%s's follows-import link: HTTP %ld",
+			    m->account, status);
+		free(body);
+		return -1;
+	}
+	/* its account lines, past the header, in one order */
+	acct = xcalloc(strlen(body) + 1, sizeof(*acct));
+	for (line = strtok_r(body, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "Account address,", 16) != 0) {
+			line[strcspn(line, ",")] = '\0';
+			acct[n++] = line;
+		}
+	qsort(acct, n, sizeof(*acct), cmp_str);
+	got = xstrdup("");
+	for (i = 0; i < n; i++)
+		append(&got, acct[i], strlen(acct[i]));
+	if (demo_db_lookup_text(d, "SELECT coalesce(group_concat(a, ' '), '')"
+	    " FROM (SELECT f.account AS a FROM suggestion s JOIN member f ON"
+	    " f.id = s.suggested_id AND f.discoverable = 1 WHERE s.member_id ="
+	    " CAST(?1 AS INTEGER) AND f.network = 'mastodon' ORDER BY"
+	    " f.account)", args, &want) == 1 && want != NULL) {
+		if (strcmp(got, want) == 0)
+			rc = 0;
+		else
+			demo_fail(d, "%s's follows-import file lists [%.150s], "
+			    "the matches say [%.150s]", m->account, got, want);
+	}
+	free(want);
+	free(got);
+	free(acct);
+	free(body);
+	return rc;
+}
+
+/* The member's id: 1 (*id set), 0 (not a member), -1 (d->error). */
+static int
+member_id(struct demo *d, const struct demo_member *m, long long *id)
+{
+	const char	*args[] = { net_name(m->network), m->network ==
+			    NETWORK_MASTODON ? m->account : m->did, NULL };
+	int		 r;
+
+	if ((r = demo_db_lookup(d, "SELECT id FROM member WHERE network = ?"
+	    " AND account = ?", args, id)) == 1 && *id <= 0) {
+		demo_fail(d, "%s: member id %lld in the store", m->account,
+		    *id);
+		return -1;
+	}
+	return r;
 }
 
 /* One member's received list against the matches; 1: got one. */
 static int
-compare(struct demo *d, struct demo_member *m, const char *have, int max)
+compare(struct demo *d, struct demo_member *m, const char *have,
+    const long long counts[2], const char *ftoken, int max)
 {
-	long long	 id = member_id(d, m);
+	long long	 id, want_n[2];
 	char		*want;
-	int		 rc;
+	int		 rc, r;
 
-	if (id <= 0) {
-		if (*have != '\0') {
+	if ((r = member_id(d, m, &id)) == -1)
+		return -1;
+	if (r == 0) {
+		/* who registered and stayed must be there */
+		if (m->role == ROLE_PLAIN || m->role == ROLE_IMPOSTOR) {
+			demo_fail(d, "%s registered, yet is not a member",
+			    m->account);
+			return -1;
+		}
+		if (*have != '\0' || counts[0] != 0 || counts[1] != 0 ||
+		    ftoken != NULL) {
 			demo_fail(d, "%s is not a member, yet received [%s]",
 			    m->account, have);
 			return -1;
 		}
 		return 0;
 	}
-	want = wanted(d, id, m->network == NETWORK_MASTODON ? "mastodon" :
-	    "bluesky", max);
+	if ((want = wanted(d, id, m->network, max)) == NULL)
+		return -1;
 	rc = strcasecmp(have, want) == 0 ? *have != '\0' : -1;
 	if (rc == -1)
 		demo_fail(d, "%s received [%.150s], the matches say [%.150s]",
 		    m->account, have, want);
 	free(want);
+	if (rc == -1 || expected_counts(d, id, m->network, max, want_n) == -1)
+		return -1;
+	if (counts[0] != want_n[0] || counts[1] != want_n[1]) {
+		demo_fail(d, "%s read \"%lld more\" and %lld to import from "
+		    "Mastodon, the matches say %lld and %lld", m->account,
+		    counts[0], counts[1], want_n[0], want_n[1]);
+		return -1;
+	}
+	if (ftoken != NULL && check_csv(d, m, id, ftoken) == -1)
+		return -1;
 	return rc;
 }
 
@@ -181,12 +327,12 @@ introduced(json_t *bots, const char *acct)
 	int	 found = 0;
 
 	json_array_foreach(bots, i, st) {
-		if (strcmp(json_string_value(json_object_get(st,
-		    "visibility")), "direct") == 0)
+		if (str_is(st, "visibility", "direct") ||
+		    json_string_value(json_object_get(st, "text")) == NULL)
 			continue;
 		list = xstrdup("");
 		listed(json_string_value(json_object_get(st, "text")), 0,
-		    &list);
+		    &list, NULL);
 		for (w = strtok_r(list, " ", &save); w != NULL && !found;
 		    w = strtok_r(NULL, " ", &save))
 			found = strcasecmp(w, acct) == 0;
@@ -201,8 +347,10 @@ static int
 check_mastodon(struct demo *d, int max, size_t *told)
 {
 	json_t		*all, *st, *bots;
-	const char	*to;
+	const char	*to, *text, *vis;
 	char		*have;
+	char		*ftoken;
+	long long	 counts[2];
 	size_t		 i, k;
 	int		 rc = 0, r;
 
@@ -212,7 +360,7 @@ check_mastodon(struct demo *d, int max, size_t *told)
 	keep(d, all, "mastodon-statuses.json");
 	bots = json_array();
 	json_array_foreach(all, i, st)
-		if (is_bot_acct(json_string_value(json_object_get(st,
+		if (demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))))
 			json_array_append(bots, st);
 	if (no_twice(d, bots, "account", "a status was") == -1)
@@ -221,6 +369,8 @@ check_mastodon(struct demo *d, int max, size_t *told)
 		if (d->m[k].network != NETWORK_MASTODON)
 			continue;
 		have = xstrdup("");
+		counts[0] = counts[1] = 0;
+		ftoken = NULL;
 		json_array_foreach(bots, i, st) {
 			to = json_string_value(json_array_get(json_object_get(
 			    st, "mentions"), 0));
@@ -231,10 +381,15 @@ check_mastodon(struct demo *d, int max, size_t *told)
 				    d->m[k].account);
 				rc = -1;
 			}
-			if (strcmp(json_string_value(json_object_get(st,
-			    "visibility")), "direct") == 0)
-				listed(json_string_value(json_object_get(st,
-				    "text")), 1, &have);
+			text = json_string_value(json_object_get(st, "text"));
+			vis = json_string_value(json_object_get(st,
+			    "visibility"));
+			if (text == NULL || vis == NULL ||
+			    strcmp(vis, "direct") != 0)
+				continue;
+			listed(text, 1, &have, counts);
+			if (ftoken == NULL)
+				ftoken = demo_link_token(text, "/f/");
 		}
 		if (rc == 0 && introduced(bots, d->m[k].account) !=
 		    d->m[k].intro) {
@@ -243,7 +398,8 @@ check_mastodon(struct demo *d, int max, size_t *told)
 			    d->m[k].intro ? "not" : "");
 			rc = -1;
 		}
-		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+		if (rc == 0 && (r = compare(d, &d->m[k], have, counts, ftoken,
+		    max)) == -1)
 			rc = -1;
 		else if (rc == 0 && r == 1) {
 			(*told)++;
@@ -251,6 +407,7 @@ check_mastodon(struct demo *d, int max, size_t *told)
 				examples[d->m[k].fr] = &d->m[k];
 		}
 		free(have);
+		free(ftoken);
 	}
 	json_decref(bots);
 	json_decref(all);
@@ -262,8 +419,8 @@ check_bluesky(struct demo *d, int max, size_t *told)
 {
 	json_t		*all, *msg, *f, *feat;
 	const char	*text, *type;
-	char		*have;
-	long long	 bs, be;
+	char		*have, *ftoken;
+	long long	 bs, be, counts[2];
 	size_t		 i, j, k;
 	int		 rc = 0, r;
 
@@ -277,12 +434,17 @@ check_bluesky(struct demo *d, int max, size_t *told)
 		if (d->m[k].network != NETWORK_BLUESKY || d->m[k].did == NULL)
 			continue;
 		have = xstrdup("");
+		counts[0] = counts[1] = 0;
+		ftoken = NULL;
 		json_array_foreach(all, i, msg) {
-			if (strcmp(json_string_value(json_object_get(msg,
-			    "to")), d->m[k].did) != 0)
+			if (!str_is(msg, "to", d->m[k].did))
 				continue;
 			text = json_string_value(json_object_get(msg, "text"));
-			listed(text, 0, &have);
+			if (text == NULL)
+				continue;
+			listed(text, 0, &have, counts);
+			if (ftoken == NULL)
+				ftoken = demo_link_token(text, "/f/");
 			/* a mention facet covers "@handle" exactly */
 			json_array_foreach(json_object_get(msg, "facets"), j,
 			    f) {
@@ -306,7 +468,8 @@ check_bluesky(struct demo *d, int max, size_t *told)
 				}
 			}
 		}
-		if (rc == 0 && (r = compare(d, &d->m[k], have, max)) == -1)
+		if (rc == 0 && (r = compare(d, &d->m[k], have, counts, ftoken,
+		    max)) == -1)
 			rc = -1;
 		else if (rc == 0 && r == 1) {
 			(*told)++;
@@ -314,6 +477,7 @@ check_bluesky(struct demo *d, int max, size_t *told)
 				examples[2] = &d->m[k];
 		}
 		free(have);
+		free(ftoken);
 	}
 	json_decref(all);
 	return rc;
@@ -326,20 +490,20 @@ check_bluesky(struct demo *d, int max, size_t *told)
 static int
 check_impostor(struct demo *d)
 {
-	char		*sql;
 	size_t		 k;
 	long long	 n;
 
 	for (k = 0; k < d->nm; k++) {
+		const char	*args[] = { d->m[k].account, NULL };
+
 		if (d->m[k].role != ROLE_IMPOSTOR)
 			continue;
-		sql = xasprintf("SELECT (SELECT count(*) FROM x_claim c JOIN"
-		    " member m ON m.id = c.member_id WHERE m.account = '%s' AND"
-		    " c.proof <> 'none') + (SELECT count(*) FROM suggestion s"
-		    " JOIN member f ON f.id = s.suggested_id WHERE f.account ="
-		    " '%s')", d->m[k].account, d->m[k].account);
-		n = demo_db_int(d, sql);
-		free(sql);
+		if (demo_db_lookup(d, "SELECT (SELECT count(*) FROM x_claim"
+		    " c JOIN member m ON m.id = c.member_id WHERE m.account ="
+		    " ?1 AND c.proof <> 'none') + (SELECT count(*) FROM"
+		    " suggestion s JOIN member f ON f.id = s.suggested_id"
+		    " WHERE f.account = ?1)", args, &n) == -1)
+			return -1;
 		if (n != 0) {
 			demo_fail(d, "the impostor %s claiming @%s is proven or "
 			    "suggested to others", d->m[k].account,
@@ -355,6 +519,8 @@ int
 demo_check(struct demo *d, size_t *told)
 {
 	struct config	*conf;
+	size_t		 told_m = 0, told_b = 0, plain_m = 0, plain_b = 0;
+	size_t		 k;
 	int		 max;
 
 	*told = 0;
@@ -364,13 +530,24 @@ demo_check(struct demo *d, size_t *told)
 	}
 	max = conf->campaign.message_max;
 	config_free(conf);
-	if (check_mastodon(d, max, told) == -1 ||
-	    check_bluesky(d, max, told) == -1 || check_impostor(d) == -1)
+	if (check_mastodon(d, max, &told_m) == -1 ||
+	    check_bluesky(d, max, &told_b) == -1 || check_impostor(d) == -1)
 		return -1;
-	if (*told == 0) {
-		demo_fail(d, "no member received any suggestion");
+	/* a network whose members all read nothing is no pass */
+	for (k = 0; k < d->nm; k++) {
+		if (d->m[k].role != ROLE_PLAIN)
+			continue;
+		if (d->m[k].network == NETWORK_MASTODON)
+			plain_m++;
+		else
+			plain_b++;
+	}
+	if ((plain_m > 0 && told_m == 0) || (plain_b > 0 && told_b == 0)) {
+		demo_fail(d, "no %s member received a list of suggestions",
+		    plain_m > 0 && told_m == 0 ? "Mastodon" : "Bluesky");
 		return -1;
 	}
+	*told = told_m + told_b;
 	return 0;
 }
 
@@ -395,7 +572,7 @@ static void
 conversation_mastodon(struct demo *d, const struct demo_member *m)
 {
 	json_t		*all, *st;
-	const char	*to, *vis;
+	const char	*to, *vis, *text;
 	char		*who;
 	size_t		 i;
 
@@ -410,15 +587,18 @@ conversation_mastodon(struct demo *d, const struct demo_member *m)
 	json_array_foreach(all, i, st) {
 		to = json_string_value(json_array_get(json_object_get(st,
 		    "mentions"), 0));
-		if (!is_bot_acct(json_string_value(json_object_get(st,
+		if (!demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))) || to == NULL ||
 		    strcasecmp(to, m->account) != 0)
 			continue;
 		vis = json_string_value(json_object_get(st, "visibility"));
+		text = json_string_value(json_object_get(st, "text"));
+		if (vis == NULL || text == NULL)
+			continue;
 		who = xasprintf("@%s (%s):", json_string_value(json_object_get(
 		    st, "account")), strcmp(vis, "direct") == 0 ? "private" :
 		    vis);
-		print_text(who, json_string_value(json_object_get(st, "text")));
+		print_text(who, text);
 		free(who);
 	}
 	json_decref(all);
@@ -459,10 +639,10 @@ conversation_bluesky(struct demo *d, const struct demo_member *m)
 	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
 	    NULL)) != NULL) {
 		json_array_foreach(all, i, v)
-			if (strcmp(json_string_value(json_object_get(v, "to")),
-			    m->did) == 0)
-				print_text(who, json_string_value(
-				    json_object_get(v, "text")));
+			if (str_is(v, "to", m->did) && (text =
+			    json_string_value(json_object_get(v, "text"))) !=
+			    NULL)
+				print_text(who, text);
 		json_decref(all);
 	}
 	free(who);

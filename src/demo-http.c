@@ -23,6 +23,8 @@ struct answer {
 };
 
 static CURL	*easy;
+/* Why the last request got no answer, in libcurl's words. */
+static char	 curl_error[CURL_ERROR_SIZE];
 
 static size_t
 on_data(char *p, size_t size, size_t n, void *arg)
@@ -37,6 +39,12 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	a->len += n;
 	a->buf[a->len] = '\0';
 	return n;
+}
+
+const char *
+demo_http_error(void)
+{
+	return curl_error[0] != '\0' ? curl_error : "no answer";
 }
 
 int
@@ -56,13 +64,27 @@ demo_http_done(void)
 	curl_global_cleanup();
 }
 
+/* A Ctrl-C ends a transfer under way (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return demo_interrupted != 0;
+}
+
 /* One request on the shared handle (its connections are reused). */
 static long
 request(const char *ca, const char *method, const char *url,
     struct curl_slist *hdrs, const char *body, curl_mime *mime,
     struct answer *a, long timeout)
 {
-	long	status = -1;
+	CURLcode	rc;
+	long		status = -1;
 
 	curl_easy_reset(easy);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
@@ -70,8 +92,13 @@ request(const char *ca, const char *method, const char *url,
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, a);
-	if (ca != NULL)
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+	if (ca != NULL) {
+		/* the demo's certificate only, not the system's too */
 		curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+	}
 	if (hdrs != NULL)
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
 	if (mime != NULL)
@@ -79,8 +106,15 @@ request(const char *ca, const char *method, const char *url,
 	else if (body != NULL)
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
-	if (curl_easy_perform(easy) == CURLE_OK)
+	curl_error[0] = '\0';
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
+	if ((rc = curl_easy_perform(easy)) == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	else if (curl_error[0] == '\0')
+		snprintf(curl_error, sizeof(curl_error), "%s",
+		    curl_easy_strerror(rc));
+	/* the buffer must not outlive this call in the handle */
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
 	return status;
 }
 
@@ -102,9 +136,12 @@ demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
 	curl_slist_free_all(hdrs);
 	if (status == 200 && a.buf != NULL)
 		v = json_loadb(a.buf, a.len, 0, NULL);
-	if (v == NULL)
-		demo_fail(d, "%s %s%s: %ld %.200s", method, p->name, path,
-		    status, a.buf != NULL ? a.buf : "(no answer)");
+	if (v == NULL && status == -1)
+		demo_fail(d, "%s %s%s: %s", method, p->name, path,
+		    demo_http_error());
+	else if (v == NULL)
+		demo_fail(d, "%s %s%s: HTTP %ld %.200s", method, p->name, path,
+		    status, a.buf != NULL ? a.buf : "");
 	json_decref(body);
 	free(text);
 	free(a.buf);
@@ -127,7 +164,7 @@ demo_peer_stat(struct demo *d, const struct demo_peer *p, const char *name)
  * JavaScript sends it, asking for the JSON answer the page reads.
  */
 long
-demo_upload(struct demo *d, const char *url, const char *file, char **answer)
+demo_upload(const char *url, const char *file, char **answer)
 {
 	struct answer		 a = { NULL, 0 };
 	struct curl_slist	*hdrs;
@@ -135,7 +172,6 @@ demo_upload(struct demo *d, const char *url, const char *file, char **answer)
 	curl_mimepart		*part;
 	long			 status;
 
-	(void)d;
 	mime = curl_mime_init(easy);
 	part = curl_mime_addpart(mime);
 	curl_mime_name(part, "file");
@@ -157,5 +193,16 @@ demo_http_get(const char *url)
 
 	status = request(NULL, "GET", url, NULL, NULL, NULL, &a, 2);
 	free(a.buf);
+	return status;
+}
+
+long
+demo_http_fetch(const char *url, char **body, long timeout)
+{
+	struct answer	a = { NULL, 0 };
+	long		status;
+
+	status = request(NULL, "GET", url, NULL, NULL, NULL, &a, timeout);
+	*body = a.buf;
 	return status;
 }

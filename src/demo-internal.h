@@ -42,7 +42,6 @@ struct demo_member {
 	enum demo_role	 role;
 	char		*said;		/* the mention, as the member wrote it */
 	char		*token;		/* from the upload link the bot sent */
-	int		 uploaded;
 	int		 intro;		/* asked to be introduced */
 	char		*post_uri;	/* Bluesky: the registering post */
 };
@@ -88,7 +87,6 @@ struct demo {
 	/* progress */
 	const char		*phase;
 	int64_t			 started_ms;
-	long long		 uploads_done;
 	char			 error[512];
 };
 
@@ -111,6 +109,11 @@ int	 demo_peer_start(struct demo *d, struct demo_peer *p,
 	    const char *const argv[]);
 /* `quitx run`, its QUITX_CLOCK reading start (ISO 8601) at speed. */
 int	 demo_daemon_start(struct demo *d, const char *start, double speed);
+/*
+ * 1 while the daemon runs (or none was started); 0, with d->error,
+ * once it has exited.  Every wait looks at it.
+ */
+int	 demo_alive(struct demo *d);
 /* SIGTERM, and the daemon must exit 0 within 20 s. */
 int	 demo_daemon_stop(struct demo *d);
 /* Everything the demo started: SIGTERM, wait, SIGKILL what is left. */
@@ -130,17 +133,29 @@ json_t	*demo_peer_call(struct demo *d, const struct demo_peer *p,
 long long demo_peer_stat(struct demo *d, const struct demo_peer *p,
 	    const char *name);
 /* POST file to url as the page's form does; the HTTP status, or -1. */
-long	 demo_upload(struct demo *d, const char *url, const char *file,
-	    char **answer);
+long	 demo_upload(const char *url, const char *file, char **answer);
+/* Why the last request got no HTTP status (-1), in libcurl's words. */
+const char *demo_http_error(void);
 /* GET url over plain HTTP (the daemon); the status, or -1. */
 long	 demo_http_get(const char *url);
+/* The same, with the answer's body (free it; NULL: none). */
+long	 demo_http_fetch(const char *url, char **body, long timeout);
 
 /* demo-store.c: read-only looks at the daemon's store */
-long long demo_db_int(struct demo *d, const char *sql);
+/* args: the values of sql's ?s, NULL-terminated (NULL: none). */
+/* For progress: one integer, or -1 when the store cannot answer. */
+long long demo_db_int(struct demo *d, const char *sql,
+	    const char *const args[]);
+/* For the check: 1 (*v set), 0 (no row), -1 (an error, d->error). */
+int	 demo_db_lookup(struct demo *d, const char *sql,
+	    const char *const args[], long long *v);
+int	 demo_db_lookup_text(struct demo *d, const char *sql,
+	    const char *const args[], char **v);
+/* For the summary: one text (free it), or NULL. */
 char	*demo_db_text(struct demo *d, const char *sql);
 /* Wait up to secs for sql to give want (progress shown); 0 or -1. */
 int	 demo_wait_db(struct demo *d, const char *what, const char *sql,
-	    long long want, int secs);
+	    const char *const args[], long long want, int secs);
 
 /* demo-people.c: the population and what its members do */
 int	 demo_population(struct demo *d);
@@ -150,6 +165,10 @@ int	 demo_upload_all(struct demo *d);
 int	 demo_intros(struct demo *d);
 int	 demo_forget(struct demo *d);
 void	 demo_people_free(struct demo *d);
+/* The token of the first link prefix ("/u/", "/f/") in text, or NULL. */
+char	*demo_link_token(const char *text, const char *prefix);
+/* Whether acct is one of the demo's Mastodon bots. */
+int	 demo_is_bot_acct(const char *acct);
 /* The text a reader sees: WORD JOINERs gone, upload links hidden. */
 char	*demo_as_read(const char *text);
 

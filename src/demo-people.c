@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quitx/log.h"
 #include "quitx/xmalloc.h"
 
 #define MASTODON_ON	"0.6"	/* of the population; the rest: Bluesky */
@@ -270,6 +271,13 @@ demo_register(struct demo *d)
 			free(path);
 			if (r == NULL)
 				return -1;
+			if (json_string_value(json_object_get(r, "did")) ==
+			    NULL) {
+				demo_fail(d, "bluesky-peer gave no DID for %s",
+				    m->account);
+				json_decref(r);
+				return -1;
+			}
 			m->did = xstrdup(json_string_value(json_object_get(r,
 			    "did")));
 			json_decref(r);
@@ -280,23 +288,22 @@ demo_register(struct demo *d)
 	return 0;
 }
 
-/* The token of the first upload link in text, or NULL. */
-static char *
-link_token(const char *text)
+char *
+demo_link_token(const char *text, const char *prefix)
 {
-	const char	*p = text != NULL ? strstr(text, "/u/") : NULL;
+	const char	*p = text != NULL ? strstr(text, prefix) : NULL;
 	size_t		 n = 0;
 
 	if (p == NULL)
 		return NULL;
-	p += 3;
+	p += strlen(prefix);
 	while (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_')
 		n++;
 	return n >= 22 ? xasprintf("%.*s", (int)n, p) : NULL;
 }
 
-static int
-is_bot_acct(const char *acct)
+int
+demo_is_bot_acct(const char *acct)
 {
 	return acct != NULL && (strcasecmp(acct, DEMO_MASTO_EN) == 0 ||
 	    strcasecmp(acct, DEMO_MASTO_FR) == 0);
@@ -314,7 +321,7 @@ read_links(struct demo *d)
 	    NULL)) == NULL)
 		return 0;
 	json_array_foreach(all, i, st) {
-		if (!is_bot_acct(json_string_value(json_object_get(st,
+		if (!demo_is_bot_acct(json_string_value(json_object_get(st,
 		    "account"))))
 			continue;
 		to = json_string_value(json_array_get(json_object_get(st,
@@ -324,7 +331,7 @@ read_links(struct demo *d)
 			if (d->m[k].token == NULL && d->m[k].network ==
 			    NETWORK_MASTODON && strcasecmp(d->m[k].account,
 			    to) == 0)
-				d->m[k].token = link_token(text);
+				d->m[k].token = demo_link_token(text, "/u/");
 	}
 	json_decref(all);
 	if ((all = demo_peer_call(d, &d->bsky, "GET", "/_peer/messages",
@@ -336,7 +343,7 @@ read_links(struct demo *d)
 		for (k = 0; to != NULL && k < d->nm; k++)
 			if (d->m[k].token == NULL && d->m[k].did != NULL &&
 			    strcmp(d->m[k].did, to) == 0)
-				d->m[k].token = link_token(text);
+				d->m[k].token = demo_link_token(text, "/u/");
 	}
 	json_decref(all);
 	for (k = 0; k < d->nm; k++)
@@ -355,10 +362,9 @@ demo_collect_links(struct demo *d, int secs)
 		want += d->m[k].role == ROLE_PLAIN ||
 		    d->m[k].role == ROLE_FORGET;
 	for (;;) {
-		have = 0;
 		if ((have = read_links(d)) >= want)
 			break;
-		if (d->error[0] != '\0')
+		if (!demo_alive(d) || d->error[0] != '\0')
 			return -1;
 		demo_view(d, 0);
 		if (demo_now_ms() > end) {
@@ -399,14 +405,18 @@ demo_upload_all(struct demo *d)
 		zip = xasprintf("%s/pop/archives/%s.zip", d->dir, m->x_handle);
 		for (tries = 0; tries < 50; tries++) {
 			answer = NULL;
-			status = demo_upload(d, url, zip, &answer);
-			if (status != 503 && status != 429)
+			status = demo_upload(url, zip, &answer);
+			if ((status != 503 && status != 429) ||
+			    !demo_alive(d))
 				break;
 			free(answer);
 			if (demo_sleep_ms(200) == -1)
 				break;
 		}
-		if (status != 200)
+		if (status == -1)
+			demo_fail(d, "%s's upload: %s", m->account,
+			    demo_http_error());
+		else if (status != 200)
 			demo_fail(d, "%s's upload: HTTP %ld %.200s", m->account,
 			    status, answer != NULL ? answer : "");
 		free(answer);
@@ -414,8 +424,6 @@ demo_upload_all(struct demo *d)
 		free(zip);
 		if (status != 200)
 			return -1;
-		m->uploaded = 1;
-		d->uploads_done++;
 		demo_view(d, 0);
 	}
 	return 0;
@@ -429,8 +437,6 @@ int
 demo_intros(struct demo *d)
 {
 	size_t	i, n = 0;
-	char	*sql;
-	int	 rc;
 
 	for (i = 0; i < d->nm; i++) {
 		if (d->m[i].role != ROLE_PLAIN || i % 6 != 1)
@@ -441,30 +447,26 @@ demo_intros(struct demo *d)
 		d->m[i].intro = 1;
 		n++;
 	}
-	sql = xasprintf("SELECT count(*) FROM member WHERE intro_optin = 1");
-	rc = demo_wait_db(d, "the introduction opt-ins", sql, (long long)n,
-	    30);
-	free(sql);
-	return rc;
+	return demo_wait_db(d, "the introduction opt-ins", "SELECT count(*)"
+	    " FROM member WHERE intro_optin = 1", NULL, (long long)n, 30);
 }
 
 /* The member who changes their mind, and the store forgetting them. */
 int
 demo_forget(struct demo *d)
 {
-	char	*sql;
 	size_t	 i;
 	int	 rc = 0;
 
-	for (i = 0; i < d->nm; i++) {
+	for (i = 0; i < d->nm && rc == 0; i++) {
+		const char	*args[] = { d->m[i].account, NULL };
+
 		if (d->m[i].role != ROLE_FORGET)
 			continue;
 		if (say(d, &d->m[i], "forget me", 0) == -1)
 			return -1;
-		sql = xasprintf("SELECT count(*) FROM member WHERE account ="
-		    " '%s'", d->m[i].account);
-		rc = demo_wait_db(d, "forget me", sql, 0, 30);
-		free(sql);
+		rc = demo_wait_db(d, "forget me", "SELECT count(*) FROM member"
+		    " WHERE account = ?", args, 0, 30);
 	}
 	return rc;
 }
@@ -487,13 +489,15 @@ demo_people_free(struct demo *d)
 	d->nm = 0;
 }
 
-/* As a reader sees it: no WORD JOINER; the personal links hidden. */
+/*
+ * As a reader sees it: no WORD JOINER; the personal links (upload and
+ * follows-import) hidden the way the daemon's log hides them.
+ */
 char *
 demo_as_read(const char *text)
 {
-	char		*out = xmalloc(strlen(text) + 32), *o = out;
+	char		*out = xmalloc(strlen(text) + 1), *o = out;
 	const char	*t;
-	size_t		 n;
 
 	for (t = text; *t != '\0'; t++) {
 		/* strncmp: it stops at the end of the text */
@@ -501,19 +505,9 @@ demo_as_read(const char *text)
 			t += 2;
 			continue;
 		}
-		if (strncmp(t, "/u/", 3) == 0) {
-			for (n = 3; isalnum((unsigned char)t[n]) ||
-			    t[n] == '-' || t[n] == '_'; n++)
-				;
-			if (n > 20) {
-				memcpy(o, "/u/<link>", 9);
-				o += 9;
-				t += n - 1;
-				continue;
-			}
-		}
 		*o++ = *t;
 	}
 	*o = '\0';
+	log_redact_links(out);
 	return out;
 }

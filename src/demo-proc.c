@@ -137,15 +137,30 @@ demo_make_cert(const char *cert, const char *key, char *err, size_t errlen)
 		goto fail;
 	}
 	if ((fd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL ||
-	    !PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) ||
-	    fclose(f) != 0) {
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", key, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	if (!PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL)) {
+		snprintf(err, errlen, "%s: libcrypto could not write it", key);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
 		f = NULL;
 		snprintf(err, errlen, "%s: %s", key, strerror(errno));
 		goto fail;
 	}
-	if ((f = fopen(cert, "w")) == NULL || !PEM_write_X509(f, x) ||
-	    fclose(f) != 0) {
+	if ((f = fopen(cert, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", cert, strerror(errno));
+		goto fail;
+	}
+	if (!PEM_write_X509(f, x)) {
+		snprintf(err, errlen, "%s: libcrypto could not write it", cert);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
 		f = NULL;
 		snprintf(err, errlen, "%s: %s", cert, strerror(errno));
 		goto fail;
@@ -163,7 +178,8 @@ fail:
 
 /*
  * Start argv[0] in the demo's process group, stdout to out (a file, or
- * NULL: /dev/null), stderr appended to errlog, QUITX_CLOCK set to clock
+ * NULL: /dev/null), stderr appended to errlog (the same file as out,
+ * or NULL: where stdout goes), QUITX_CLOCK set to clock
  * (NULL: unset).  The pid, or -1.
  */
 pid_t
@@ -186,15 +202,24 @@ demo_spawn(struct demo *d, const char *const argv[], const char *out,
 			setenv("QUITX_CLOCK", clock, 1);
 		else
 			unsetenv("QUITX_CLOCK");
-		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+		if ((fd = open("/dev/null", O_RDONLY)) != -1 && fd != 0) {
 			dup2(fd, 0);
+			close(fd);
+		}
 		fd = open(out != NULL ? out : "/dev/null",
 		    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd != -1)
+		if (fd != -1 && fd != 1) {
 			dup2(fd, 1);
-		fd = open(errlog, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd != -1)
+			close(fd);
+		}
+		/* one file: one offset, or each would write over the other */
+		if (errlog == NULL || (out != NULL && strcmp(errlog, out) == 0))
+			dup2(1, 2);
+		else if ((fd = open(errlog, O_WRONLY | O_CREAT | O_APPEND,
+		    0600)) != -1 && fd != 2) {
 			dup2(fd, 2);
+			close(fd);
+		}
 		execv(argv[0], (char *const *)argv);
 		fprintf(stderr, "quitx demo: %s: %s\n", argv[0],
 		    strerror(errno));
@@ -210,8 +235,9 @@ demo_spawn(struct demo *d, const char *const argv[], const char *out,
 int
 demo_run(struct demo *d, const char *const argv[], const char *log)
 {
-	pid_t	pid;
-	int	st;
+	struct timespec	ts = { 0, 20 * 1000000L };
+	pid_t		pid, r;
+	int		st, killed = 0;
 
 	/*
 	 * On the daemon's calendar: `quitx announce` reads the time from
@@ -220,9 +246,16 @@ demo_run(struct demo *d, const char *const argv[], const char *log)
 	if ((pid = demo_spawn(d, argv, log, log, d->sim_clock[0] != '\0' ?
 	    d->sim_clock : NULL)) == -1)
 		return -1;
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
+	/* polled, so that a Ctrl-C at any moment stops the helper too */
+	while ((r = waitpid(pid, &st, WNOHANG)) != pid) {
+		if (r == -1 && errno != EINTR)
 			return -1;
+		if (demo_interrupted && !killed) {
+			kill(pid, SIGTERM);
+			killed = 1;
+		}
+		nanosleep(&ts, NULL);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -308,6 +341,20 @@ demo_daemon_start(struct demo *d, const char *start, double speed)
 		demo_fail(d, "the daemon did not start (its log: %s)", d->log);
 		return -1;
 	}
+	return 0;
+}
+
+int
+demo_alive(struct demo *d)
+{
+	int	st;
+
+	if (d->daemon <= 0 || waitpid(d->daemon, &st, WNOHANG) != d->daemon)
+		return 1;
+	d->daemon = 0;
+	demo_fail(d, "the daemon exited (status %d) during %s; its log: %s",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), d->phase,
+	    d->log);
 	return 0;
 }
 

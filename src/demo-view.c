@@ -31,18 +31,18 @@ struct figures {
 static void
 figures(struct demo *d, struct figures *f)
 {
-	f->members = demo_db_int(d, "SELECT count(*) FROM member");
+	f->members = demo_db_int(d, "SELECT count(*) FROM member", NULL);
 	f->verified = demo_db_int(d, "SELECT count(*) FROM x_claim WHERE"
-	    " proof <> 'none'");
+	    " proof <> 'none'", NULL);
 	f->uploads = demo_db_int(d, "SELECT count(*) FROM x_upload WHERE"
-	    " completed_at IS NOT NULL");
-	f->matches = demo_db_int(d, "SELECT count(*) FROM suggestion");
+	    " completed_at IS NOT NULL", NULL);
+	f->matches = demo_db_int(d, "SELECT count(*) FROM suggestion", NULL);
 	f->sent = demo_db_int(d, "SELECT count(*) FROM outbox WHERE"
-	    " state = 'sent'");
+	    " state = 'sent'", NULL);
 	f->queued = demo_db_int(d, "SELECT count(*) FROM outbox WHERE"
-	    " state IN ('queued', 'sending')");
+	    " state IN ('queued', 'sending')", NULL);
 	f->countdown = demo_db_int(d, "SELECT count(*) FROM scheduled_post"
-	    " WHERE kind = 'countdown' AND state = 'queued'");
+	    " WHERE kind = 'countdown' AND state = 'queued'", NULL);
 	f->r429 = -1;
 	if (d->masto.base != NULL && d->bsky.base != NULL)
 		f->r429 = demo_peer_stat(d, &d->masto, "rate_limited") +
@@ -97,7 +97,7 @@ demo_view(struct demo *d, int force)
 	}
 	if (drawn > 0)
 		printf("\033[%dA", drawn);
-	printf("\033[K  quitx demo: %d people, %.0f simulated day%s a second"
+	printf("\033[K  quitx demo: %d people, %g simulated day%s a second"
 	    "  (%.1f s)\n", d->members, d->speed, d->speed == 1 ? "" : "s",
 	    secs);
 	printf("\033[K  phase          %s\n", d->phase);

@@ -1,7 +1,8 @@
 /*
  * test-demo: `quitx demo` is also a test.  A small rehearsal (40
  * people, four simulated days a second) must end with status 0, the
- * summary and no 429; a Ctrl-C in the middle must leave no process of
+ * summary and no 429; one message lost on the day must make it fail,
+ * naming the member; a Ctrl-C in the middle must leave no process of
  * the demo's group behind (peers, daemon) and exit 130.
  *
  * The helpers come from the build tree, linked into a libexec folder
@@ -70,12 +71,55 @@ test_demo_small(void **state)
 	(void)state;
 	rc = tu_quitx(&out, &err, "demo", "--members", "40", "--speed", "4",
 	    "--plain", NULL);
+	/* the end of what it said: the verdict (cmocka cuts long messages) */
 	if (rc != 0)
-		fail_msg("quitx demo exited %d:\n%s\n%s", rc, out, err);
+		fail_msg("quitx demo exited %d:\n%s", rc, strlen(err) > 600 ?
+		    err + strlen(err) - 600 : err);
 	assert_non_null(strstr(out, "== summary"));
 	assert_non_null(strstr(out, "each list as the matches say, once"));
 	assert_non_null(strstr(out, "429s seen                0 "));
 	assert_non_null(strstr(out, "== three conversations"));
+	assert_non_null(strstr(out, "\nquitx demo: PASSED: "));
+	free(out);
+	free(err);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/*
+ * The check itself: the Bluesky peer refuses one chat message on the
+ * day for good (QUITX_DEMO_FAULT=chat), so one member misses what the
+ * matches say; the demo must fail (status 1), naming that member.
+ */
+static void
+test_demo_check_fails(void **state)
+{
+	char	*dir = libexec(), *out = NULL, *err = NULL, *why, *tmp;
+	int	 rc;
+
+	(void)state;
+	tmp = getenv("TMPDIR") != NULL ? xstrdup(getenv("TMPDIR")) : NULL;
+	/* the folder it keeps for a look goes inside ours */
+	setenv("TMPDIR", dir, 1);
+	setenv("QUITX_DEMO_FAULT", "chat", 1);
+	rc = tu_quitx(&out, &err, "demo", "--members", "40", "--speed", "4",
+	    "--plain", NULL);
+	unsetenv("QUITX_DEMO_FAULT");
+	if (tmp != NULL)
+		setenv("TMPDIR", tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(tmp);
+	if (rc != 1 || (why = strstr(err, "quitx demo: FAILED: ")) == NULL)
+		fail_msg("quitx demo exited %d, not 1:\n%s\n%s", rc, out, err);
+	/* "ACCOUNT received [..." or "ACCOUNT read ...": a Bluesky member */
+	why += strlen("quitx demo: FAILED: ");
+	if (strncmp(why, "user", 4) != 0 || strstr(why, ".bsky.example") ==
+	    NULL)
+		fail_msg("the failure names no Bluesky member: %s", why);
+	/* the verdict is the last line; no summary of a failed run */
+	assert_null(strstr(out, "== summary"));
+	assert_string_equal(why + strcspn(why, "\n"), "\n");
 	free(out);
 	free(err);
 	tu_rmtree(dir);
@@ -154,6 +198,7 @@ main(void)
 {
 	const struct CMUnitTest all[] = {
 		cmocka_unit_test(test_demo_small),
+		cmocka_unit_test(test_demo_check_fails),
 		cmocka_unit_test(test_demo_interrupted),
 	};
 	struct CMUnitTest	tests[sizeof(all) / sizeof(all[0])];
