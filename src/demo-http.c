@@ -118,9 +118,10 @@ request(const char *ca, const char *method, const char *url,
 	return status;
 }
 
-json_t *
-demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
-    const char *path, json_t *body)
+/* quiet: a failure is only NULL, not the demo's error (the view's looks) */
+static json_t *
+peer_call(struct demo *d, const struct demo_peer *p, const char *method,
+    const char *path, json_t *body, int quiet)
 {
 	struct answer		 a = { NULL, 0 };
 	struct curl_slist	*hdrs;
@@ -136,7 +137,9 @@ demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
 	curl_slist_free_all(hdrs);
 	if (status == 200 && a.buf != NULL)
 		v = json_loadb(a.buf, a.len, 0, NULL);
-	if (v == NULL && status == -1)
+	if (v == NULL && quiet)
+		;
+	else if (v == NULL && status == -1)
 		demo_fail(d, "%s %s%s: %s", method, p->name, path,
 		    demo_http_error());
 	else if (v == NULL)
@@ -149,11 +152,30 @@ demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
 	return v;
 }
 
+json_t *
+demo_peer_call(struct demo *d, const struct demo_peer *p, const char *method,
+    const char *path, json_t *body)
+{
+	return peer_call(d, p, method, path, body, 0);
+}
+
 long long
 demo_peer_stat(struct demo *d, const struct demo_peer *p, const char *name)
 {
 	json_t		*v = demo_peer_call(d, p, "GET", "/_peer/stats", NULL);
 	long long	 n = json_integer_value(json_object_get(v, name));
+
+	json_decref(v);
+	return n;
+}
+
+long long
+demo_peer_stat_try(struct demo *d, const struct demo_peer *p,
+    const char *name)
+{
+	json_t		*v = peer_call(d, p, "GET", "/_peer/stats", NULL, 1);
+	long long	 n = v != NULL ? json_integer_value(json_object_get(v,
+			    name)) : -1;
 
 	json_decref(v);
 	return n;

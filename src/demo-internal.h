@@ -132,6 +132,9 @@ json_t	*demo_peer_call(struct demo *d, const struct demo_peer *p,
 	    const char *method, const char *path, json_t *body);
 long long demo_peer_stat(struct demo *d, const struct demo_peer *p,
 	    const char *name);
+/* The same, -1 when the peer does not answer (not the demo's error). */
+long long demo_peer_stat_try(struct demo *d, const struct demo_peer *p,
+	    const char *name);
 /* POST file to url as the page's form does; the HTTP status, or -1. */
 long	 demo_upload(const char *url, const char *file, char **answer);
 /* Why the last request got no HTTP status (-1), in libcurl's words. */
