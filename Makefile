@@ -189,7 +189,7 @@ check-unit: $(B)/quitx $(TEST_BIN) $(PEER_BIN) $(TOOL_BIN)
 	  QUITX_BROWSER=$(abspath tests/browser) \
 	  QUITX_MESSAGES=$(abspath conf/messages) CMOCKA_MESSAGE_OUTPUT=TAP \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
-	  prove --merge -f $(TEST_BIN)
+	  prove --merge --comments -f $(TEST_BIN)
 
 check-asan:
 	@$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g" \

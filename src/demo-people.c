@@ -386,7 +386,10 @@ demo_collect_links(struct demo *d, int secs)
 
 /*
  * Each member's archive zip to their link, one after the other (the
- * daemon reads archives on one worker; a busy answer is retried).
+ * daemon reads archives on one worker; a busy answer is retried, and so
+ * is a transfer that failed, as a browser retries when the server
+ * closed the kept-alive connection just as the next request went: the
+ * upload replaces the member's archive whole, twice is harmless).
  */
 int
 demo_upload_all(struct demo *d)
@@ -406,8 +409,8 @@ demo_upload_all(struct demo *d)
 		for (tries = 0; tries < 50; tries++) {
 			answer = NULL;
 			status = demo_upload(url, zip, &answer);
-			if ((status != 503 && status != 429) ||
-			    !demo_alive(d))
+			if ((status != 503 && status != 429 && status != -1) ||
+			    !demo_alive(d) || demo_interrupted)
 				break;
 			free(answer);
 			if (demo_sleep_ms(200) == -1)
