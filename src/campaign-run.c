@@ -199,6 +199,32 @@ bluesky_any(const struct daemon_state *ds)
 }
 
 /*
+ * A free slot for a Bluesky call about member_id, with the connector to
+ * ask: NULL when one is in flight for them already, or none is free, or
+ * no Bluesky session is open.
+ */
+static struct check *
+check_slot(struct campaign_run *r, int64_t member_id, struct bluesky **b)
+{
+	struct check	*c = NULL;
+	size_t		 i;
+
+	for (i = 0; i < CHECKS_MAX; i++) {
+		if (r->checks[i].used && r->checks[i].member_id == member_id)
+			return NULL;
+		if (!r->checks[i].used && c == NULL)
+			c = &r->checks[i];
+	}
+	if (c == NULL || (*b = bluesky_any(r->ds)) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->member_id = member_id;
+	c->used = 1;
+	return c;
+}
+
+/*
  * Check dids against the member's follows (campaign_env's check): the
  * ones not followed are recorded too, before asking, so that a failed
  * check is not asked again until they are stale; those followed are
@@ -215,18 +241,8 @@ check_follows(int64_t member_id, const char *actor, const char *const *dids,
 	int64_t			 now = (int64_t)time(NULL);
 	size_t			 i, k;
 
-	for (i = 0; i < CHECKS_MAX; i++) {
-		if (r->checks[i].used && r->checks[i].member_id == member_id)
-			return 0;	/* in flight: wait for it */
-		if (!r->checks[i].used && c == NULL)
-			c = &r->checks[i];
-	}
-	if (c == NULL || (b = bluesky_any(r->ds)) == NULL)
-		return 0;	/* later */
-	memset(c, 0, sizeof(*c));
-	c->r = r;
-	c->member_id = member_id;
-	c->used = 1;
+	if ((c = check_slot(r, member_id, &b)) == NULL)
+		return 0;	/* in flight, or later */
 	for (i = 0; i < n; i++)
 		if (store_bsky_follows_set(st, member_id, dids[i], 0,
 		    now) == -1)
@@ -321,19 +337,9 @@ resolve_member(int64_t member_id, const char *account, void *arg)
 		if (r->unresolved[i].member_id == member_id &&
 		    now < r->unresolved[i].retry_at)
 			return 0;
-	for (i = 0; i < CHECKS_MAX; i++) {
-		if (r->checks[i].used && r->checks[i].member_id == member_id)
-			return 1;	/* in flight: wait for it */
-		if (!r->checks[i].used && c == NULL)
-			c = &r->checks[i];
-	}
-	if (c == NULL || (b = bluesky_any(r->ds)) == NULL)
-		return 1;	/* later */
-	memset(c, 0, sizeof(*c));
-	c->r = r;
-	c->member_id = member_id;
+	if ((c = check_slot(r, member_id, &b)) == NULL)
+		return 1;	/* in flight, or later: wait */
 	c->handle = xstrdup(account);
-	c->used = 1;
 	c->pending = 1;
 	rc = strncmp(account, "did:", 4) == 0 ?
 	    bluesky_profile_handle(b, account, on_identified, c) :

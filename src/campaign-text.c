@@ -618,8 +618,7 @@ campaign_intro_parts(const struct templates *t, enum lang lang,
 			line_add(&l, xasprintf("@%s", m->account), 0);
 			continue;
 		}
-		if (m->handle == NULL || m->handle[0] == '\0' ||
-		    strncmp(m->account, "did:", 4) != 0)
+		if (!campaign_bluesky_named(m->account, m->handle))
 			continue;
 		ln = line_add(&l, xasprintf("@%s", m->handle), 0);
 		ln->did = m->account;
@@ -632,6 +631,13 @@ campaign_intro_parts(const struct templates *t, enum lang lang,
 	lines_free(&l);
 	free(header);
 	return rc;
+}
+
+int
+campaign_bluesky_named(const char *account, const char *handle)
+{
+	return strncmp(account, "did:", 4) == 0 && handle != NULL &&
+	    *handle != '\0';
 }
 
 void

@@ -173,14 +173,6 @@ emit_parts(const struct campaign_env *env, const struct bot_row *bot,
 	return rc;
 }
 
-/* A Bluesky account named in a text needs its handle, its facet a DID. */
-static int
-identified(const char *account, const char *handle)
-{
-	return strncmp(account, "did:", 4) == 0 && handle != NULL &&
-	    *handle != '\0';
-}
-
 int
 campaign_queue_intros(const struct campaign_env *env)
 {
@@ -211,7 +203,7 @@ campaign_queue_intros(const struct campaign_env *env)
 	/* a Bluesky member is introduced by handle: theirs first */
 	for (i = 0, rc = 0; i < nm && env->resolve != NULL; i++)
 		if (m[i].network == NETWORK_BLUESKY &&
-		    !identified(m[i].account, m[i].handle) &&
+		    !campaign_bluesky_named(m[i].account, m[i].handle) &&
 		    (rc = env->resolve(m[i].id, m[i].account, env->arg)) != 0)
 			break;
 	if (rc != 0 || store_bot_accounts_active(env->st, &bots,
@@ -322,7 +314,7 @@ await_identities(const struct campaign_env *env, const struct suggestion *s,
 		return 0;
 	for (i = 0; i < n && i < FOLLOWS_CHECK_MAX; i++) {
 		if (s[i].network != NETWORK_BLUESKY ||
-		    identified(s[i].account, s[i].handle))
+		    campaign_bluesky_named(s[i].account, s[i].handle))
 			continue;
 		if ((r = env->resolve(s[i].member_id, s[i].account,
 		    env->arg)) == -1)
@@ -479,7 +471,8 @@ campaign_ask_follow(const struct campaign_env *env)
 		    store_member_by_id(env->st, p[i].member_id, &m) != 1)
 			continue;
 		/* named by handle: theirs first, unless it cannot be had */
-		if (!identified(m.account, m.handle) && env->resolve != NULL &&
+		if (!campaign_bluesky_named(m.account, m.handle) &&
+		    env->resolve != NULL &&
 		    (rc = env->resolve(m.id, m.account, env->arg)) != 0) {
 			rc = rc == 1 ? 0 : -1;
 			member_clear(&m);

@@ -19,6 +19,7 @@
 #include "quitx/xmalloc.h"
 
 #define PACER_POLL_US	(1 * LWS_US_PER_SEC)	/* queue check while idle */
+#define EXPIRE_EVERY	30	/* seconds between records of expired rows */
 
 struct outbox_pacer {
 	struct lws_context	*lws;
@@ -29,6 +30,7 @@ struct outbox_pacer {
 	lws_sorted_usec_list_t	 tick;
 	int64_t			 row_id;	/* in flight, or 0 */
 	int			 attempts;	/* of the row in flight */
+	time_t			 next_expire;	/* next look for expired rows */
 };
 
 static void	pacer_tick(lws_sorted_usec_list_t *sul);
@@ -153,11 +155,19 @@ pacer_tick(lws_sorted_usec_list_t *sul)
 		    LWS_US_PER_SEC - now_us));
 		return;
 	}
-	if ((n = store_outbox_expire(p->store, p->bot_account_id,
-	    (int64_t)now)) > 0)
-		log_warnx("%s: %d post%s past %s deadline cancelled, not sent "
-		    "late (see quitx schedule list)", p->label, n, n == 1 ?
-		    "" : "s", n == 1 ? "its" : "their");
+	/*
+	 * A write, so not on every send: the next row is chosen without
+	 * expired ones anyway; this only records them cancelled.
+	 */
+	if (now >= p->next_expire) {
+		p->next_expire = now + EXPIRE_EVERY;
+		if ((n = store_outbox_expire(p->store, p->bot_account_id,
+		    (int64_t)now)) > 0)
+			log_warnx("%s: %d post%s past %s deadline cancelled, "
+			    "not sent late (see quitx schedule list)",
+			    p->label, n, n == 1 ? "" : "s", n == 1 ? "its" :
+			    "their");
+	}
 	switch (store_outbox_next(p->store, p->bot_account_id, (int64_t)now,
 	    &row)) {
 	case 1:

@@ -116,7 +116,9 @@ store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
 	memset(row, 0, sizeof(*row));
 	/*
 	 * state = 'queued' spelled out so the partial index outbox_due is
-	 * used; a thread's next part waits until its parent is out.
+	 * used; a thread's next part waits until its parent is out; a row
+	 * past its deadline is never picked (store_outbox_expire cancels
+	 * it later, for the record).
 	 */
 	q = store_prepare(st, "SELECT o.id, o.bot_account_id, o.member_id,"
 	    " o.thread_parent_id, p.remote_id, o.kind, o.priority, o.idem_key,"
@@ -124,6 +126,7 @@ store_outbox_next(struct store *st, int64_t bot_account_id, int64_t now,
 	    " FROM outbox o LEFT JOIN outbox p ON p.id = o.thread_parent_id"
 	    " WHERE o.state = 'queued' AND o.bot_account_id = ?1"
 	    " AND o.not_before <= ?2"
+	    " AND (o.expires_at IS NULL OR o.expires_at >= ?2)"
 	    " AND (o.thread_parent_id IS NULL OR p.state = 'sent')"
 	    " ORDER BY o.priority, o.not_before, o.id LIMIT 1");
 	if (q == NULL)

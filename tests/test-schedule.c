@@ -235,8 +235,9 @@ test_countdown_70_days(void **state)
 static void
 test_countdown_withdrawn(void **state)
 {
-	struct unit	 u;
-	int64_t		 t, end_of_day;
+	struct unit		 u;
+	struct outbox_row	 row;
+	int64_t			 t, end_of_day;
 
 	(void)state;
 	unit_start(&u, "countdown = { days_before = 69; time = \"23:00\";"
@@ -269,6 +270,10 @@ test_countdown_withdrawn(void **state)
 	assert_int_equal(tu_db_int(u.db, "SELECT expires_at FROM outbox"),
 	    end_of_day + 1);
 	assert_int_equal(store_outbox_expire(u.st, 1, end_of_day), 0);
+	/* past it, the pacer is never given it, recorded or not */
+	assert_int_equal(store_outbox_next(u.st, 1, end_of_day, &row), 1);
+	outbox_row_clear(&row);
+	assert_int_equal(store_outbox_next(u.st, 1, end_of_day + 2, &row), 0);
 	assert_int_equal(store_outbox_expire(u.st, 1, end_of_day + 2), 1);
 	assert_int_equal(tu_db_int(u.db, "SELECT count(*) FROM outbox WHERE"
 	    " state = 'cancelled' AND last_error LIKE 'past its deadline%'"),

@@ -86,6 +86,12 @@ int	campaign_intro_parts(const struct templates *t, enum lang lang,
 void	campaign_parts_free(struct campaign_part *p, size_t n);
 
 /*
+ * 1 when a Bluesky account can be named with a mention: its DID (the
+ * facet) and its handle (the text) are both known.
+ */
+int	campaign_bluesky_named(const char *account, const char *handle);
+
+/*
  * Mastodon's count of a status text: grapheme clusters, once every URL
  * is 23 characters and every mention "@user@domain" is "@user" (a
  * WORD JOINER is a cluster of its own).  Where Mastodon's rules are not
